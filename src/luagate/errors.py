@@ -1,0 +1,117 @@
+"""Every error luagate reports, in one family.
+
+Each class's ``type`` is the ``error.type`` users see in envelopes, so a script, a CLI user and an
+MCP client all read the same word for the same failure. Errors are raised where they are detected
+and carry a message a person can act on; none ever carries a secret.
+"""
+
+from __future__ import annotations
+
+
+class LuagateError(Exception):
+    """Base of every error luagate raises on purpose."""
+
+    type = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def to_dict(self) -> dict[str, object]:
+        return {"type": self.type, "message": self.message}
+
+
+class UsageError(LuagateError):
+    """A command or API was called the wrong way (bad flag, missing file)."""
+
+    type = "usage"
+
+
+# --- what a script did -------------------------------------------------------------------------
+
+
+class ScriptSyntaxError(LuagateError):
+    """The script does not compile."""
+
+    type = "syntax"
+
+
+class ScriptRuntimeError(LuagateError):
+    """The script raised an error (``error(...)`` or a Lua runtime error) and did not catch it."""
+
+    type = "runtime"
+
+
+class InvalidValueError(LuagateError):
+    """A value cannot cross the bridge: a cycle, a function, NaN, invalid UTF-8, too deep."""
+
+    type = "invalid_value"
+
+
+class UnknownNameError(LuagateError):
+    """A script used a name under ``app`` that does not exist."""
+
+    type = "unknown_name"
+
+
+# --- sandbox limits: each breach has its own type ----------------------------------------------
+
+
+class LimitError(LuagateError):
+    """A limit set by the operator was reached; the script is stopped."""
+
+    type = "limit"
+
+
+class TimeoutLimitError(LimitError):
+    """The wall-clock limit was reached."""
+
+    type = "timeout"
+
+
+class MemoryLimitError(LimitError):
+    """The script's Lua state needed more memory than allowed."""
+
+    type = "memory_limit"
+
+
+class OutputLimitError(LimitError):
+    """The script printed more than allowed; the output is truncated with a marker."""
+
+    type = "output_limit"
+
+
+class CallLimitError(LimitError):
+    """The script made more host calls than allowed."""
+
+    type = "call_limit"
+
+
+class ValueTooLargeError(LimitError):
+    """A value crossing the bridge (arguments, JSON, the result) exceeded the size limit."""
+
+    type = "value_too_large"
+
+
+class WorkerLostError(LuagateError):
+    """The isolated worker process ended without reporting (crashed or was killed by the OS)."""
+
+    type = "worker_lost"
+
+
+class InternalError(LuagateError):
+    """A bug in luagate itself; the message says what failed."""
+
+    type = "internal"
+
+
+LIMIT_ERRORS: dict[str, type[LimitError]] = {
+    cls.type: cls
+    for cls in (
+        TimeoutLimitError,
+        MemoryLimitError,
+        OutputLimitError,
+        CallLimitError,
+        ValueTooLargeError,
+    )
+}

@@ -1,0 +1,83 @@
+"""Python values into Lua, the one way they enter a sandbox.
+
+The way out is JSON text made by the trusted encoder in ``bootstrap.lua`` (it checks cycles, depth,
+size and UTF-8 under the sandbox's own time and memory limits), read back with :func:`json.loads`.
+
+The rules, documented for script authors in the README:
+
+- arrays become 1-based tables; objects become tables with string keys;
+- JSON ``null`` becomes ``json.null`` (a Lua ``nil`` would leave holes), also inside arrays;
+- an empty object becomes an empty table marked as an object, so it goes back out as ``{}``;
+  an unmarked empty table goes out as ``[]``;
+- integers outside Lua's 64-bit range become floats (never an overflow error).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import InvalidValueError, ValueTooLargeError
+
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+
+
+class ToLua:
+    """Converts JSON-compatible Python values into values of one Lua runtime."""
+
+    def __init__(self, runtime: Any, null: Any, new_object: Callable[[], Any]) -> None:
+        self._table_from = runtime.table_from
+        self._null = null
+        self._new_object = new_object
+
+    def __call__(self, value: Any) -> Any:
+        prepared = self._prepare(value)
+        if isinstance(prepared, dict | list):
+            return self._table_from(prepared, recursive=True)
+        return prepared
+
+    def _prepare(self, value: Any) -> Any:
+        # lupa runs with encoding=None: text must enter Lua as bytes, or it would arrive as a
+        # Python object. None and empty dicts become the sandbox's own marker tables.
+        if isinstance(value, str):
+            return value.encode("utf-8", "surrogateescape")
+        if value is None:
+            return self._null
+        if isinstance(value, bool | float | bytes):
+            return value
+        if isinstance(value, int):
+            return value if INT_MIN <= value <= INT_MAX else float(value)
+        if isinstance(value, dict):
+            if not value:
+                return self._new_object()
+            return {self._key(k): self._prepare(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self._prepare(v) for v in value]
+        raise InvalidValueError(f"a {type(value).__name__} value cannot be passed into Lua")
+
+    @staticmethod
+    def _key(key: Any) -> bytes | int:
+        if isinstance(key, str):
+            return key.encode("utf-8", "surrogateescape")
+        if isinstance(key, int) and not isinstance(key, bool) and INT_MIN <= key <= INT_MAX:
+            return key
+        return str(key).encode()
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def decode_json(text: bytes | str, limit: int, what: str = "json.decode") -> Any:
+    """Parse JSON text of at most ``limit`` bytes; errors name ``what`` and the position."""
+    if len(text) > limit:
+        raise ValueTooLargeError(f"{what}: the text is {len(text)} bytes; the limit is {limit}")
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise InvalidValueError(f"{what}: the JSON is nested too deeply") from None
+    except UnicodeDecodeError:
+        raise InvalidValueError(f"{what}: the text is not valid UTF-8") from None
+    except ValueError as e:
+        raise InvalidValueError(f"{what}: {e}") from None

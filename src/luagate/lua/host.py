@@ -1,0 +1,117 @@
+"""What a sandbox can reach: the host's namespace, and the bridge that accounts for every call.
+
+A *host* (the gateway, or the test namespace in :mod:`luagate.lua.echo_host`) declares a tree of
+names — ``{"app": {"echo": "call", "integrations": {...}}}`` — and answers calls by path. The sandbox
+turns the tree into Lua tables of closures; it knows nothing about what the names mean.
+"""
+
+from __future__ import annotations
+
+import difflib
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ..errors import (
+    CallLimitError,
+    InternalError,
+    LuagateError,
+    TimeoutLimitError,
+)
+from .convert import decode_json
+from .deadline import Deadline
+from .envelope import CallRecord
+from .limits import Limits
+
+Namespace = Mapping[str, Any]
+"""Nested mapping of names; a leaf (any non-mapping value) is a callable function."""
+
+
+@dataclass(frozen=True, slots=True)
+class HostReply:
+    """A host call's answer: the value the script receives, and the account that served it."""
+
+    value: Any
+    account: str | None = None
+
+
+class Host(Protocol):
+    def namespace(self) -> Namespace:
+        """The global tables a script sees, e.g. ``{"app": {...}}``."""
+        ...
+
+    def call(self, path: str, args: Any, deadline: Deadline) -> HostReply:
+        """Run one function. Raise a :class:`~luagate.errors.LuagateError` to fail it."""
+        ...
+
+
+def iter_paths(tree: Namespace, prefix: str = "") -> Iterator[str]:
+    """Every callable path in a namespace tree, dotted."""
+    for name, sub in tree.items():
+        path = f"{prefix}.{name}" if prefix else name
+        if isinstance(sub, Mapping):
+            yield from iter_paths(sub, path)
+        else:
+            yield path
+
+
+def unknown_name_message(tree: Namespace, prefix: str, name: str) -> str:
+    """``Unknown name: app.ech. Did you mean: app.echo?`` — with what exists at that level."""
+    node: Any = tree
+    for part in prefix.split("."):
+        node = node.get(part, {}) if isinstance(node, Mapping) else {}
+    names = sorted(node) if isinstance(node, Mapping) else []
+    message = f"Unknown name: {prefix}.{name}."
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+    if close:
+        message += " Did you mean: " + ", ".join(f"{prefix}.{c}" for c in close) + "?"
+    if names:
+        shown = ", ".join(names[:20]) + (", ..." if len(names) > 20 else "")
+        message += f" Available in {prefix}: {shown}."
+    return message
+
+
+class Bridge:
+    """The host side of one execution: limits and records every call the script makes.
+
+    In the isolated executor it lives in the parent process, so its count and records hold even
+    if the worker is compromised or killed.
+    """
+
+    def __init__(self, host: Host, limits: Limits, deadline: Deadline) -> None:
+        self.host = host
+        self.limits = limits
+        self.deadline = deadline
+        self.calls: list[CallRecord] = []
+
+    def call(self, path: str, args_json: bytes | str) -> Any:
+        if len(self.calls) >= self.limits.max_calls:
+            raise CallLimitError(
+                f"the script made more than its limit of {self.limits.max_calls} host calls"
+            )
+        if self.deadline.expired():
+            raise TimeoutLimitError("the script ran longer than its time limit")
+        started = time.perf_counter()
+        try:
+            args = decode_json(args_json, self.limits.value_bytes, what=f"{path} arguments")
+            reply = self.host.call(path, args, self.deadline)
+        except LuagateError as e:
+            self._record(path, started, None, e.type)
+            raise
+        except Exception as e:  # a bug in a host must not take the sandbox down
+            self._record(path, started, None, InternalError.type)
+            raise InternalError(f"{path} failed inside luagate ({type(e).__name__})") from e
+        self._record(path, started, reply.account, None)
+        return reply.value
+
+    def _record(self, path: str, started: float, account: str | None, error: str | None) -> None:
+        self.calls.append(
+            CallRecord(
+                path=path,
+                ok=error is None,
+                duration_ms=(time.perf_counter() - started) * 1000,
+                account=account,
+                error=error,
+            )
+        )

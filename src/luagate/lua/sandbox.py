@@ -1,0 +1,181 @@
+"""One fresh Lua 5.4 state per execution, built by the trusted bootstrap.
+
+The state runs with ``encoding=None`` (every Lua string reaches Python as bytes, so no decode
+error can happen inside lupa), attribute access on Python objects denied, and a memory ceiling.
+Scripts see only the environment the bootstrap builds; the single Python callable they can reach
+indirectly, :meth:`Sandbox._dispatch`, never raises.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import lupa.lua54 as lua54
+
+from ..errors import (
+    InvalidValueError,
+    LimitError,
+    LuagateError,
+    MemoryLimitError,
+    TimeoutLimitError,
+)
+from .convert import ToLua, decode_json
+from .deadline import Deadline
+from .envelope import ScriptError
+from .host import Namespace, unknown_name_message
+from .limits import Limits
+from .output import OutputBuffer
+from .regex_ops import RegexOps
+
+BOOTSTRAP = resources.files(__package__).joinpath("bootstrap.lua").read_bytes()
+
+HOOK_COUNT = 5000
+"""Lua instructions between two deadline checks (about 20-50 us of work)."""
+MAX_DEPTH = 100
+"""Deepest nesting of a value that may cross the bridge or be encoded as JSON."""
+
+OP_PRINT, OP_CALL, OP_JSON_DECODE, OP_REGEX, OP_UNKNOWN, OP_ABORT = 1, 2, 3, 4, 5, 6
+
+CallFunction = Callable[[str, bytes], Any]
+"""``(path, arguments as JSON text) -> value``; raises a LuagateError to fail the call."""
+
+
+def _deny(*_: Any) -> Any:
+    raise AttributeError("not available in the sandbox")
+
+
+def _text(data: bytes | None) -> str:
+    return "" if data is None else data.decode("utf-8", "replace")
+
+
+def _lua_strings(tree: Namespace) -> dict[bytes, Any]:
+    return {
+        k.encode(): _lua_strings(v) if isinstance(v, Mapping) else b"function"
+        for k, v in tree.items()
+    }
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What one Lua state reports: the result, or why it failed."""
+
+    ok: bool
+    result: Any = None
+    error: ScriptError | None = None
+    memory_bytes: int = 0
+
+
+class Sandbox:
+    """A Lua state ready to run one script."""
+
+    def __init__(
+        self,
+        *,
+        namespace: Namespace,
+        call: CallFunction,
+        limits: Limits,
+        deadline: Deadline,
+        output: OutputBuffer,
+    ) -> None:
+        self._namespace = namespace
+        self._call = call
+        self._limits = limits
+        self._deadline = deadline
+        self._output = output
+        self._regex = RegexOps(deadline.remaining, limits.value_bytes)
+        self._abort: ScriptError | None = None
+
+        runtime = lua54.LuaRuntime(
+            encoding=None,
+            max_memory=limits.memory_bytes,
+            register_eval=False,
+            register_builtins=False,
+            unpack_returned_tuples=True,
+            attribute_handlers=(_deny, _deny),
+        )
+        runtime.globals().python = None
+        settings = runtime.table_from(
+            {
+                b"hook_count": HOOK_COUNT,
+                b"value_bytes": limits.value_bytes,
+                b"memory_bytes": limits.memory_bytes,
+                b"max_depth": MAX_DEPTH,
+                b"namespace": _lua_strings(namespace),
+            },
+            recursive=True,
+        )
+        controller = runtime.execute(BOOTSTRAP, name="=luagate", mode="t")(self._dispatch, deadline.expired, settings)
+        self._runtime = runtime
+        self._run = controller[b"run"]
+        self._to_lua = ToLua(runtime, controller[b"null"], controller[b"new_object"])
+
+    def run(self, code: str | bytes) -> Outcome:
+        source = code.encode("utf-8", "surrogateescape") if isinstance(code, str) else code
+        try:
+            ok, *rest = self._run(source)
+        except lua54.LuaMemoryError:
+            return self._failed(
+                self._abort
+                or ScriptError(MemoryLimitError.type, "the script needed more memory than its limit")
+            )
+        except lua54.LuaError:
+            # Raised only after an abort, whose reason the host already holds. The error
+            # object is never turned into a string here: its __tostring would run unhooked.
+            return self._failed(
+                self._abort or ScriptError("internal", "the sandbox stopped without a reason")
+            )
+        if self._abort is not None:
+            return self._failed(self._abort)
+        if ok:
+            return Outcome(True, result=json.loads(rest[0]), memory_bytes=self.memory_used())
+        kind, message, line = (rest + [None, None, None])[:3]
+        return self._failed(ScriptError(_text(kind), _text(message), line))
+
+    def memory_used(self) -> int:
+        return self._runtime.get_memory_used()
+
+    def _failed(self, error: ScriptError) -> Outcome:
+        return Outcome(False, error=error, memory_bytes=self.memory_used())
+
+    # -- the one door from Lua to Python ------------------------------------------------------
+
+    def _dispatch(self, op: int, *args: Any) -> tuple[Any, ...]:
+        try:
+            return self._handle(op, args)
+        except LuagateError as e:
+            return (False, e.message.encode(), e.type.encode(), isinstance(e, LimitError))
+        except MemoryError:
+            error = MemoryLimitError("the script needed more memory than its limit")
+            return (False, error.message.encode(), error.type.encode(), True)
+        except KeyboardInterrupt:
+            self._deadline.cancel()
+            error = TimeoutLimitError("the execution was interrupted")
+            return (False, error.message.encode(), error.type.encode(), True)
+        except Exception as e:
+            message = f"internal error in luagate ({type(e).__name__})"
+            return (False, message.encode(), b"internal", False)
+
+    def _handle(self, op: int, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        if op == OP_PRINT:
+            self._output.write(args[0])
+            return (True,)
+        if op == OP_CALL:
+            value = self._call(_text(args[0]), args[1])
+            return (True, self._to_lua(value))
+        if op == OP_JSON_DECODE:
+            return (True, self._to_lua(decode_json(args[0], self._limits.value_bytes)))
+        if op == OP_REGEX:
+            value = self._regex(_text(args[0]), *args[1:])
+            return (True,) if value is None else (True, self._to_lua(value))
+        if op == OP_UNKNOWN:
+            message = unknown_name_message(self._namespace, _text(args[0]), _text(args[1]))
+            return (True, message.encode())
+        if op == OP_ABORT:
+            kind, message, line = _text(args[0]), _text(args[1]), args[2]
+            self._abort = ScriptError(kind, message, line if isinstance(line, int) else None)
+            return (True,)
+        raise InvalidValueError(f"unknown sandbox operation {op!r}")
