@@ -1,0 +1,72 @@
+"""luagate: an integration runtime for AI agents.
+
+Agents write short Lua scripts; luagate runs them in a sandbox whose only door is the host
+namespace (``app.*``). The Python API::
+
+    from luagate import run_lua
+    execution = run_lua('print("hi") return app.echo({n = 1})')
+    execution.success, execution.output, execution.result
+
+Heavy modules load on first use, so ``import luagate`` stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from .lua.envelope import Execution
+    from .lua.host import Host
+    from .lua.limits import Limits
+
+__all__ = ["Limits", "__version__", "default_executor", "run_lua"]
+
+_executors: dict[str, Any] = {}
+
+
+def default_executor(isolated: bool = True) -> Any:
+    """The process-wide executor: isolated (a worker per script) or in-process."""
+    key = "isolated" if isolated else "in_process"
+    if key not in _executors:
+        if isolated:
+            import atexit
+
+            from .lua.isolated import IsolatedExecutor
+
+            executor = IsolatedExecutor()
+            atexit.register(executor.close)
+        else:
+            from .lua.executor import InProcessExecutor
+
+            executor = InProcessExecutor()
+        _executors[key] = executor
+    return _executors[key]
+
+
+def run_lua(
+    code: str | bytes,
+    *,
+    host: Host | None = None,
+    limits: Limits | None = None,
+    isolated: bool = True,
+    on_output: Any = None,
+) -> Execution:
+    """Run one Lua script and return its execution envelope (never raises for script errors).
+
+    ``host`` defaults to the test namespace (``app.echo``, ``app.fail``, ``app.sleep``).
+    """
+    if host is None:
+        from .lua.echo_host import EchoHost
+
+        host = EchoHost()
+    return default_executor(isolated).run(code, host, limits, on_output)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Limits":
+        from .lua.limits import Limits
+
+        return Limits
+    raise AttributeError(f"module 'luagate' has no attribute {name!r}")

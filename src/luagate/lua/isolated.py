@@ -1,0 +1,253 @@
+"""The isolated executor (the default): each script in its own worker process.
+
+The parent keeps the host, the bridge (call limits and records) and the output cap; the worker
+runs the Lua state. At the deadline (plus a short grace, so a worker that stops itself can report
+the line it stopped at) the parent kills the worker through its pidfd — which also ends a script
+stuck inside a single C call, something no in-process hook can do. Killing one worker never
+touches another, nor the parent. Linux only (fork server, pidfds).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+from ..errors import (
+    InternalError,
+    LimitError,
+    LuagateError,
+    OutputLimitError,
+    TimeoutLimitError,
+    WorkerLostError,
+)
+from .channel import Channel, ChannelClosed, ChannelError, from_wire, to_wire
+from .deadline import Deadline
+from .envelope import Execution, ScriptError
+from .executor import OnOutput, build_execution
+from .host import Bridge, Host
+from .limits import Limits
+from .output import OutputBuffer
+from .sandbox import Outcome
+from .worker import max_frame
+
+GRACE_S = 0.25
+"""How long past the deadline a worker may take to report before it is killed."""
+
+_SAFE_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "SYSTEMROOT")
+
+
+class ForkServer:
+    """A clean interpreter that forks workers on request (started lazily, restarted if it dies)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._control: socket.socket | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self._lock:
+            self._ensure_started()
+
+    def _ensure_started(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            return
+        ours, theirs = socket.socketpair()
+        code = (
+            "import sys; sys.path[:0] = __import__('json').loads(sys.argv[1]); "
+            "from luagate.lua.worker import zygote_main; zygote_main(int(sys.argv[2]))"
+        )
+        import json
+
+        paths = json.dumps([p for p in sys.path if isinstance(p, str)])
+        # A minimal environment: whatever secrets the parent's environment holds stay there.
+        env = {k: os.environ[k] for k in _SAFE_ENV if k in os.environ}
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", code, paths, str(theirs.fileno())],
+            pass_fds=(theirs.fileno(),),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            env=env,
+            close_fds=True,
+        )
+        theirs.close()
+        if ours.recv(1) != b"R":
+            self._process.kill()
+            raise InternalError("the luagate fork server failed to start")
+        self._control = ours
+
+    def fork(self, worker_end: socket.socket) -> int:
+        """Start a worker owning ``worker_end``; returns a pidfd for it."""
+        with self._lock:
+            for attempt in (1, 2):
+                self._ensure_started()
+                assert self._control is not None
+                try:
+                    socket.send_fds(self._control, [b"F"], [worker_end.fileno()])
+                    _, fds, _, _ = socket.recv_fds(self._control, 1, 1)
+                except OSError:
+                    fds = []
+                if fds:
+                    return fds[0]
+                self._stop_locked()
+                if attempt == 2:
+                    raise InternalError("the luagate fork server stopped answering")
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop_locked()
+
+    def _stop_locked(self) -> None:
+        if self._control is not None:
+            self._control.close()
+            self._control = None
+        if self._process is not None:
+            try:
+                self._process.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._process = None
+
+
+def _kill(pidfd: int) -> None:
+    try:
+        signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    finally:
+        os.close(pidfd)
+
+
+class IsolatedExecutor:
+    """Runs each script in a fresh worker process forked from a warm, credential-free server."""
+
+    name = "isolated"
+
+    def __init__(self) -> None:
+        self._server = ForkServer()
+
+    def start(self) -> None:
+        """Start the fork server now rather than at the first run."""
+        self._server.start()
+
+    def run(
+        self,
+        code: str | bytes,
+        host: Host,
+        limits: Limits | None = None,
+        on_output: OnOutput | None = None,
+    ) -> Execution:
+        limits = limits or Limits()
+        started = time.perf_counter()
+        deadline = Deadline.after(limits.timeout_s)
+        output = OutputBuffer(limits.output_bytes, on_text=on_output)
+        bridge = Bridge(host, limits, deadline)
+        source = code.encode("utf-8", "surrogateescape") if isinstance(code, str) else code
+
+        ours, theirs = socket.socketpair()
+        try:
+            pidfd = self._server.fork(theirs)
+        finally:
+            theirs.close()
+        channel = Channel(ours, max_frame=max_frame(limits))
+        try:
+            outcome = self._converse(
+                channel, source, host, limits, deadline, bridge, output
+            )
+        finally:
+            _kill(pidfd)
+            channel.close()
+        return build_execution(
+            outcome,
+            output=output,
+            calls=bridge.calls,
+            limits=limits,
+            started=started,
+            executor=self.name,
+        )
+
+    def _converse(
+        self,
+        channel: Channel,
+        source: bytes,
+        host: Host,
+        limits: Limits,
+        deadline: Deadline,
+        bridge: Bridge,
+        output: OutputBuffer,
+    ) -> Outcome:
+        hard_deadline = deadline.at + GRACE_S
+        try:
+            channel.send(
+                {
+                    "op": "run",
+                    "code": to_wire(source),
+                    "limits": limits.to_dict(),
+                    "deadline": deadline.at,
+                    "namespace": host.namespace(),
+                },
+                hard_deadline,
+            )
+            while True:
+                message = channel.recv(hard_deadline)
+                op = message.get("op")
+                if op == "out":
+                    output.write(from_wire(message["data"]))
+                elif op == "call":
+                    channel.send(self._answer(bridge, message), hard_deadline)
+                elif op == "done":
+                    return self._outcome(message)
+                else:
+                    raise ChannelError(f"unexpected message {op!r}")
+        except TimeoutError:
+            error: LuagateError = TimeoutLimitError("the script ran longer than its time limit")
+        except OutputLimitError as e:
+            error = e
+        except ChannelClosed:
+            error = WorkerLostError(
+                "the worker process ended without reporting (it crashed or was killed)"
+            )
+        except (ChannelError, KeyError, TypeError, AttributeError) as e:
+            error = WorkerLostError(f"the worker broke the protocol: {e}")
+        return Outcome(False, error=ScriptError(error.type, error.message))
+
+    @staticmethod
+    def _answer(bridge: Bridge, message: dict[str, Any]) -> dict[str, Any]:
+        try:
+            value = bridge.call(str(message["path"]), str(message["args"]))
+        except LuagateError as e:
+            return {
+                "ok": False,
+                "type": e.type,
+                "message": e.message,
+                "fatal": isinstance(e, LimitError),
+            }
+        return {"ok": True, "value": value}
+
+    @staticmethod
+    def _outcome(message: dict[str, Any]) -> Outcome:
+        error = message.get("error")
+        return Outcome(
+            bool(message["ok"]),
+            result=message.get("result"),
+            error=None
+            if error is None
+            else ScriptError(str(error["type"]), str(error["message"]), error.get("line")),
+            memory_bytes=int(message.get("memory_bytes", 0)),
+        )
+
+    def close(self) -> None:
+        self._server.close()
+
+    def __enter__(self) -> IsolatedExecutor:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()

@@ -1,0 +1,192 @@
+"""The worker side of the isolated executor: a fork server, and the worker it forks per script.
+
+The fork server ("zygote") is started clean — a fresh interpreter with a minimal environment, so
+it holds no credentials — imports and warms everything a sandbox needs, then waits. For each
+script the parent passes it one end of a new socket pair; it forks a worker that owns that end and
+answers with a pidfd, so the parent can kill exactly that worker at its deadline.
+
+A worker, right after the fork: dies with its parent, keeps only its socket (fd 3) and the three
+standard streams (stdin and stdout on /dev/null), may open no new file or socket
+(RLIMIT_NOFILE), cannot gain privileges, has an address-space ceiling, then runs one script and
+exits. Its only door is the socket: host calls travel to the parent, which holds the host.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+import signal
+import socket
+import sys
+import time
+import traceback
+from typing import Any
+
+from ..errors import LIMIT_ERRORS, LuagateError, MemoryLimitError
+from .channel import Channel, ChannelClosed, to_wire
+from .deadline import Deadline
+from .envelope import ScriptError
+from .limits import MIB, Limits
+from .output import OutputBuffer
+from .sandbox import Outcome
+from .executor import run_sandbox
+
+CHANNEL_FD = 3
+_PR_SET_PDEATHSIG = 1
+_PR_SET_NO_NEW_PRIVS = 38
+
+
+def max_frame(limits: Limits) -> int:
+    """The largest message either side accepts: a value, JSON-escaped, plus room."""
+    return 8 * limits.value_bytes + 1 * MIB
+
+
+def mapped_bytes() -> int:
+    """This process's virtual memory size."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[0]) * resource.getpagesize()
+
+
+def address_space_ceiling(limits: Limits, mapped: int) -> int:
+    """The worker's RLIMIT_AS: what it already maps, plus Lua's limit, plus room for values."""
+    return mapped + limits.memory_bytes + 8 * limits.value_bytes + 256 * MIB
+
+
+def _prctl(option: int, value: int) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(option, value, 0, 0, 0)
+
+
+def _remote_error(reply: dict[str, Any]) -> LuagateError:
+    kind = str(reply.get("type", "internal"))
+    error_class = LIMIT_ERRORS.get(kind, LuagateError)
+    error = error_class(str(reply.get("message", "")))
+    if error_class is LuagateError:
+        error.type = kind
+    return error
+
+
+def _confine() -> None:
+    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    _prctl(_PR_SET_NO_NEW_PRIVS, 1)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    os.closerange(CHANNEL_FD + 1, 65536)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (CHANNEL_FD + 1, CHANNEL_FD + 1))
+
+
+def run_worker(mapped: int) -> None:
+    """Run one script for the parent on fd 3, then return (the caller exits).
+
+    ``mapped`` is the fork server's virtual size, measured before the fork: after it, the worker
+    can no longer open ``/proc``.
+    """
+    _confine()
+    channel = Channel(socket.socket(fileno=CHANNEL_FD), max_frame=64 * MIB)
+    request = channel.recv()
+    limits = Limits.from_dict(request["limits"])
+    channel.max_frame = max_frame(limits)
+    ceiling = address_space_ceiling(limits, mapped)
+    resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
+    deadline = Deadline(request["deadline"])
+
+    def forward_output(data: bytes) -> None:
+        channel.send({"op": "out", "data": to_wire(data)})
+
+    def call(path: str, args_json: bytes) -> Any:
+        channel.send({"op": "call", "path": path, "args": args_json.decode("utf-8")})
+        reply = channel.recv()
+        if reply.get("ok"):
+            return reply.get("value")
+        raise _remote_error(reply)
+
+    output = OutputBuffer(limits.output_bytes, on_bytes=forward_output)
+    try:
+        outcome = run_sandbox(
+            request["code"].encode("latin-1"),
+            namespace=request["namespace"],
+            call=call,
+            limits=limits,
+            deadline=deadline,
+            output=output,
+        )
+    except ChannelClosed:
+        return
+    except MemoryError:
+        error = MemoryLimitError("the worker ran out of memory")
+        outcome = Outcome(False, error=ScriptError(error.type, error.message))
+    channel.send(
+        {
+            "op": "done",
+            "ok": outcome.ok,
+            "result": outcome.result,
+            "error": None if outcome.error is None else outcome.error.to_dict(),
+            "memory_bytes": outcome.memory_bytes,
+        }
+    )
+
+
+def _warm_up() -> None:
+    """Import and exercise everything a worker uses, so no worker needs a file after the fork."""
+    from .echo_host import EchoHost
+    from .executor import InProcessExecutor
+
+    time.localtime()  # loads the time zone now: a worker may not open /etc/localtime
+    InProcessExecutor().run(
+        'print(json.encode({1, "x", json.null})) return regex.match("a(b)", "ab")[1]',
+        EchoHost(),
+        Limits(timeout_s=5),
+    )
+
+
+def _reap() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def zygote_main(control_fd: int) -> None:
+    """Serve fork requests on ``control_fd`` until the parent closes it."""
+    _warm_up()
+    mapped = mapped_bytes()
+    control = socket.socket(fileno=control_fd)
+    control.sendall(b"R")
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(control, 1, 1)
+        except OSError:
+            break
+        if not message:
+            break
+        _reap()
+        if not fds:
+            continue
+        pid = os.fork()
+        if pid == 0:
+            status = 0
+            try:
+                control.close()
+                os.dup2(fds[0], CHANNEL_FD)
+                if fds[0] != CHANNEL_FD:
+                    os.close(fds[0])
+                run_worker(mapped)
+            except BaseException:
+                status = 1
+                traceback.print_exc()
+            finally:
+                os._exit(status)
+        os.close(fds[0])
+        pidfd = os.pidfd_open(pid)
+        try:
+            socket.send_fds(control, [b"P"], [pidfd])
+        finally:
+            os.close(pidfd)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    zygote_main(int(sys.argv[1]))
