@@ -15,6 +15,11 @@ from typing import Any
 _HEADER = struct.Struct("!I")
 
 
+def max_frame(value_bytes: int) -> int:
+    """The largest message either side accepts: one value, JSON-escaped, plus room."""
+    return 8 * value_bytes + 1024 * 1024
+
+
 class ChannelClosed(Exception):
     """The other side closed the connection (or died)."""
 

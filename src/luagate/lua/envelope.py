@@ -1,34 +1,53 @@
-"""The execution envelope: everything one script run reports, as one JSON-ready value."""
+"""The execution envelope: everything one script run reports, as one JSON-ready value.
+
+Plain classes rather than dataclasses: these modules load on every CLI start, where an import
+of ``dataclasses`` (it pulls in ``inspect``) is a measurable share of the budget.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import time
 from typing import Any
 
 from .limits import Limits
+from .output import OutputBuffer
 
 
-@dataclass(slots=True)
 class ScriptError:
     """Why a run failed: ``type`` is one of the error types in :mod:`luagate.errors`."""
 
-    type: str
-    message: str
-    line: int | None = None
+    __slots__ = ("line", "message", "type")
+
+    def __init__(self, type: str, message: str, line: int | None = None) -> None:
+        self.type = type
+        self.message = message
+        self.line = line
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": self.type, "message": self.message, "line": self.line}
 
+    def __repr__(self) -> str:
+        return f"ScriptError({self.type!r}, {self.message!r}, line={self.line!r})"
 
-@dataclass(slots=True)
+
 class CallRecord:
     """One host call the script made, as the host saw it."""
 
-    path: str
-    ok: bool
-    duration_ms: float
-    account: str | None = None
-    error: str | None = None  # the error type when ok is false
+    __slots__ = ("account", "duration_ms", "error", "ok", "path")
+
+    def __init__(
+        self,
+        path: str,
+        ok: bool,
+        duration_ms: float,
+        account: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        self.path = path
+        self.ok = ok
+        self.duration_ms = duration_ms
+        self.account = account
+        self.error = error  # the error type when ok is false
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -40,20 +59,64 @@ class CallRecord:
         }
 
 
-@dataclass(slots=True)
+class Outcome:
+    """What one Lua state reports: the result, or why it failed."""
+
+    __slots__ = ("error", "memory_bytes", "ok", "result")
+
+    def __init__(
+        self,
+        ok: bool,
+        result: Any = None,
+        error: ScriptError | None = None,
+        memory_bytes: int = 0,
+    ) -> None:
+        self.ok = ok
+        self.result = result
+        self.error = error
+        self.memory_bytes = memory_bytes
+
+
 class Execution:
     """The result of running one script."""
 
-    success: bool
-    output: str
-    result: Any
-    error: ScriptError | None
-    limits: Limits
-    calls: list[CallRecord] = field(default_factory=list)
-    duration_ms: float = 0.0
-    memory_bytes: int = 0
-    output_truncated: bool = False
-    executor: str = "isolated"
+    __slots__ = (
+        "calls",
+        "duration_ms",
+        "error",
+        "executor",
+        "limits",
+        "memory_bytes",
+        "output",
+        "output_truncated",
+        "result",
+        "success",
+    )
+
+    def __init__(
+        self,
+        *,
+        success: bool,
+        output: str,
+        result: Any,
+        error: ScriptError | None,
+        limits: Limits,
+        calls: list[CallRecord],
+        duration_ms: float,
+        memory_bytes: int,
+        output_truncated: bool,
+        executor: str,
+    ) -> None:
+        self.success = success
+        self.output = output
+        self.result = result
+        self.error = error
+        self.limits = limits
+        self.calls = calls
+        self.duration_ms = duration_ms
+        self.memory_bytes = memory_bytes
+        self.output_truncated = output_truncated
+        self.executor = executor
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -68,3 +131,32 @@ class Execution:
             "limits": self.limits.to_dict(),
             "executor": self.executor,
         }
+
+    def __repr__(self) -> str:
+        return f"Execution(success={self.success!r}, result={self.result!r}, error={self.error!r})"
+
+
+def build_execution(
+    outcome: Outcome,
+    *,
+    output: OutputBuffer,
+    calls: list[CallRecord],
+    limits: Limits,
+    started: float,
+    executor: str,
+) -> Execution:
+    """Assemble the envelope; the output buffer is told when output was the limit reached."""
+    if outcome.error is not None and outcome.error.type == "output_limit":
+        output.mark_truncated()
+    return Execution(
+        success=outcome.ok,
+        output=output.text(),
+        output_truncated=output.truncated,
+        result=outcome.result,
+        error=outcome.error,
+        calls=calls,
+        duration_ms=(time.perf_counter() - started) * 1000,
+        memory_bytes=outcome.memory_bytes,
+        limits=limits,
+        executor=executor,
+    )

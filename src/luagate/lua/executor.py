@@ -1,4 +1,4 @@
-"""Running a script: the in-process executor, and what every executor shares.
+"""Running a script in-process, and the interface every executor offers.
 
 :class:`InProcessExecutor` runs the sandbox in the calling thread. It is fast and needs no
 processes, but it is the weaker isolation: a script stuck inside one C call (a pathological
@@ -12,13 +12,12 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-from ..errors import LuagateError, MemoryLimitError
 from .deadline import Deadline
-from .envelope import CallRecord, Execution, ScriptError
+from .envelope import Execution, build_execution
 from .host import Bridge, Host
 from .limits import Limits
 from .output import OutputBuffer
-from .sandbox import Outcome, Sandbox
+from .sandbox import run_sandbox
 
 OnOutput = Callable[[str], None]
 
@@ -35,54 +34,6 @@ class Executor(Protocol):
     ) -> Execution: ...
 
     def close(self) -> None: ...
-
-
-def build_execution(
-    outcome: Outcome,
-    *,
-    output: OutputBuffer,
-    calls: list[CallRecord],
-    limits: Limits,
-    started: float,
-    executor: str,
-) -> Execution:
-    """Assemble the envelope; the output buffer is told when output was the limit reached."""
-    if outcome.error is not None and outcome.error.type == "output_limit":
-        output.mark_truncated()
-    return Execution(
-        success=outcome.ok,
-        output=output.text(),
-        output_truncated=output.truncated,
-        result=outcome.result,
-        error=outcome.error,
-        calls=calls,
-        duration_ms=(time.perf_counter() - started) * 1000,
-        memory_bytes=outcome.memory_bytes,
-        limits=limits,
-        executor=executor,
-    )
-
-
-def run_sandbox(
-    code: str | bytes,
-    *,
-    namespace: dict,
-    call: Callable[[str, bytes], object],
-    limits: Limits,
-    deadline: Deadline,
-    output: OutputBuffer,
-) -> Outcome:
-    """Build a sandbox and run one script in it; failures to build are outcomes too."""
-    try:
-        sandbox = Sandbox(
-            namespace=namespace, call=call, limits=limits, deadline=deadline, output=output
-        )
-    except MemoryError:
-        error = MemoryLimitError("the memory limit is too small to start a sandbox")
-        return Outcome(False, error=ScriptError(error.type, error.message))
-    except LuagateError as e:
-        return Outcome(False, error=ScriptError(e.type, e.message))
-    return sandbox.run(code)
 
 
 class InProcessExecutor:

@@ -1,16 +1,14 @@
 """What a sandbox can reach: the host's namespace, and the bridge that accounts for every call.
 
-A *host* (the gateway, or the test namespace in :mod:`luagate.lua.echo_host`) declares a tree of
-names — ``{"app": {"echo": "call", "integrations": {...}}}`` — and answers calls by path. The sandbox
-turns the tree into Lua tables of closures; it knows nothing about what the names mean.
+A *host* (the gateway, or the test namespace in :mod:`luagate.lua.echo_host`) declares a tree
+of names — ``{"app": {"echo": "call", "integrations": {...}}}`` — and answers calls by path. The
+sandbox turns the tree into Lua tables of closures; it knows nothing about what names mean.
 """
 
 from __future__ import annotations
 
-import difflib
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..errors import (
@@ -28,12 +26,14 @@ Namespace = Mapping[str, Any]
 """Nested mapping of names; a leaf (any non-mapping value) is a callable function."""
 
 
-@dataclass(frozen=True, slots=True)
 class HostReply:
     """A host call's answer: the value the script receives, and the account that served it."""
 
-    value: Any
-    account: str | None = None
+    __slots__ = ("account", "value")
+
+    def __init__(self, value: Any, account: str | None = None) -> None:
+        self.value = value
+        self.account = account
 
 
 class Host(Protocol):
@@ -58,6 +58,8 @@ def iter_paths(tree: Namespace, prefix: str = "") -> Iterator[str]:
 
 def unknown_name_message(tree: Namespace, prefix: str, name: str) -> str:
     """``Unknown name: app.ech. Did you mean: app.echo?`` — with what exists at that level."""
+    import difflib
+
     node: Any = tree
     for part in prefix.split("."):
         node = node.get(part, {}) if isinstance(node, Mapping) else {}

@@ -9,6 +9,7 @@ touches another, nor the parent. Linux only (fork server, pidfds).
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import (
@@ -26,15 +28,14 @@ from ..errors import (
     TimeoutLimitError,
     WorkerLostError,
 )
-from .channel import Channel, ChannelClosed, ChannelError, from_wire, to_wire
+from .channel import Channel, ChannelClosed, ChannelError, from_wire, max_frame, to_wire
 from .deadline import Deadline
-from .envelope import Execution, ScriptError
-from .executor import OnOutput, build_execution
+from .envelope import Execution, Outcome, ScriptError, build_execution
 from .host import Bridge, Host
 from .limits import Limits
 from .output import OutputBuffer
-from .sandbox import Outcome
-from .worker import max_frame
+
+OnOutput = Callable[[str], None]
 
 GRACE_S = 0.25
 """How long past the deadline a worker may take to report before it is killed."""
@@ -43,27 +44,33 @@ _SAFE_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "SYSTEMROOT")
 
 
 class ForkServer:
-    """A clean interpreter that forks workers on request (started lazily, restarted if it dies)."""
+    """A clean interpreter that forks workers on request (started lazily, restarted if it dies).
+
+    :meth:`start` only launches it; the first :meth:`fork` waits for it to be ready, so a caller
+    can start it early and do its own work meanwhile.
+    """
+
+    READY_TIMEOUT_S = 60.0
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._control: socket.socket | None = None
         self._process: subprocess.Popen[bytes] | None = None
+        self._ready = False
 
     def start(self) -> None:
         with self._lock:
-            self._ensure_started()
+            self._launch()
 
-    def _ensure_started(self) -> None:
+    def _launch(self) -> None:
         if self._process is not None and self._process.poll() is None:
             return
+        self._stop_locked()
         ours, theirs = socket.socketpair()
         code = (
-            "import sys; sys.path[:0] = __import__('json').loads(sys.argv[1]); "
+            "import sys, json; sys.path[:0] = json.loads(sys.argv[1]); "
             "from luagate.lua.worker import zygote_main; zygote_main(int(sys.argv[2]))"
         )
-        import json
-
         paths = json.dumps([p for p in sys.path if isinstance(p, str)])
         # A minimal environment: whatever secrets the parent's environment holds stay there.
         env = {k: os.environ[k] for k in _SAFE_ENV if k in os.environ}
@@ -76,16 +83,31 @@ class ForkServer:
             close_fds=True,
         )
         theirs.close()
-        if ours.recv(1) != b"R":
-            self._process.kill()
-            raise InternalError("the luagate fork server failed to start")
         self._control = ours
+        self._ready = False
+
+    def _wait_ready(self) -> None:
+        assert self._control is not None
+        if self._ready:
+            return
+        self._control.settimeout(self.READY_TIMEOUT_S)
+        try:
+            ready = self._control.recv(1) == b"R"
+        except OSError:
+            ready = False
+        finally:
+            self._control.settimeout(None)
+        if not ready:
+            self._stop_locked()
+            raise InternalError("the luagate fork server failed to start")
+        self._ready = True
 
     def fork(self, worker_end: socket.socket) -> int:
         """Start a worker owning ``worker_end``; returns a pidfd for it."""
         with self._lock:
-            for attempt in (1, 2):
-                self._ensure_started()
+            for _attempt in (1, 2):
+                self._launch()
+                self._wait_ready()
                 assert self._control is not None
                 try:
                     socket.send_fds(self._control, [b"F"], [worker_end.fileno()])
@@ -95,9 +117,7 @@ class ForkServer:
                 if fds:
                     return fds[0]
                 self._stop_locked()
-                if attempt == 2:
-                    raise InternalError("the luagate fork server stopped answering")
-        raise AssertionError("unreachable")
+            raise InternalError("the luagate fork server stopped answering")
 
     def close(self) -> None:
         with self._lock:
@@ -114,6 +134,7 @@ class ForkServer:
                 self._process.kill()
                 self._process.wait()
             self._process = None
+        self._ready = False
 
 
 def _kill(pidfd: int) -> None:
@@ -156,11 +177,9 @@ class IsolatedExecutor:
             pidfd = self._server.fork(theirs)
         finally:
             theirs.close()
-        channel = Channel(ours, max_frame=max_frame(limits))
+        channel = Channel(ours, max_frame=max_frame(limits.value_bytes))
         try:
-            outcome = self._converse(
-                channel, source, host, limits, deadline, bridge, output
-            )
+            outcome = self._converse(channel, source, host, limits, deadline, bridge, output)
         finally:
             _kill(pidfd)
             channel.close()

@@ -7,57 +7,73 @@ or change them; an agent may ask for *lower* limits through :meth:`Limits.narrow
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
 
 from ..errors import UsageError
 
 MIB = 1024 * 1024
 
+DEFAULTS: dict[str, float | int] = {
+    "timeout_s": 30.0,  # wall-clock seconds for the whole execution, host calls included
+    "memory_bytes": 64 * MIB,  # memory the script's Lua state may allocate
+    "output_bytes": 1 * MIB,  # printed output kept; then truncated with a marker, script stopped
+    "max_calls": 1000,  # host calls (app.*) one execution may make
+    "value_bytes": 8 * MIB,  # one value crossing the bridge: arguments, JSON text, the result
+}
 
-@dataclass(frozen=True, slots=True)
+
 class Limits:
     """Hard limits for one execution. Every field is a ceiling, checked by the sandbox."""
 
-    timeout_s: float = 30.0
-    """Wall-clock seconds for the whole execution, host calls included."""
-    memory_bytes: int = 64 * MIB
-    """Memory the script's Lua state may allocate."""
-    output_bytes: int = 1 * MIB
-    """Bytes of printed output kept; past this the output is truncated and the script stopped."""
-    max_calls: int = 1000
-    """Host calls (``app.*``) one execution may make."""
-    value_bytes: int = 8 * MIB
-    """Size of one value crossing the bridge (call arguments, JSON text, the returned result)."""
+    __slots__ = tuple(DEFAULTS)
 
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
+    timeout_s: float
+    memory_bytes: int
+    output_bytes: int
+    max_calls: int
+    value_bytes: int
+
+    def __init__(self, **values: float | int) -> None:
+        unknown = set(values) - set(DEFAULTS)
+        if unknown:
+            raise UsageError(f"unknown limit {sorted(unknown)[0]!r}; known: {', '.join(DEFAULTS)}")
+        for name, default in DEFAULTS.items():
+            value = values.get(name, default)
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise UsageError(f"limit {f.name} must be a number, got {value!r}")
+                raise UsageError(f"limit {name} must be a number, got {value!r}")
             if not math.isfinite(value) or value <= 0:
-                raise UsageError(f"limit {f.name} must be a positive number, got {value!r}")
-        if self.memory_bytes < 1 * MIB:
+                raise UsageError(f"limit {name} must be a positive number, got {value!r}")
+            object.__setattr__(self, name, type(default)(value))
+        if self.memory_bytes < MIB:
             raise UsageError(f"limit memory_bytes must be at least 1 MiB, got {self.memory_bytes}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Limits are read-only; use narrowed()")
 
     def narrowed(self, **requested: float | int | None) -> Limits:
         """These limits lowered by a request; a request above a ceiling keeps the ceiling.
 
         Used where an agent may choose its own limits: it can only ask for less.
         """
-        unknown = set(requested) - {f.name for f in fields(self)}
-        if unknown:
-            raise UsageError(f"unknown limit {sorted(unknown)[0]!r}; known: "
-                             + ", ".join(f.name for f in fields(self)))
-        changes = {
-            name: min(getattr(self, name), type(getattr(self, name))(value))
-            for name, value in requested.items()
-            if value is not None
-        }
-        return replace(self, **changes)
+        merged = self.to_dict()
+        probe = Limits(**{k: v for k, v in requested.items() if v is not None})
+        for name, value in requested.items():
+            if value is not None:
+                merged[name] = min(merged[name], getattr(probe, name))
+        return Limits(**merged)
 
     def to_dict(self) -> dict[str, float | int]:
-        return asdict(self)
+        return {name: getattr(self, name) for name in DEFAULTS}
 
     @classmethod
-    def from_dict(cls, data: dict[str, float | int]) -> Limits:
+    def from_dict(cls, data: dict[str, Any]) -> Limits:
         return cls(**data)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Limits) and self.to_dict() == other.to_dict()
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.to_dict().values()))
+
+    def __repr__(self) -> str:
+        return "Limits(" + ", ".join(f"{k}={v!r}" for k, v in self.to_dict().items()) + ")"

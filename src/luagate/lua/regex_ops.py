@@ -1,8 +1,9 @@
-"""``regex.*`` for scripts: Python ``re`` syntax, evaluated with a time limit.
+"""``regex.*`` for scripts: Python ``re`` syntax on the host side of the bridge.
 
-Patterns run on the ``regex`` package (compatible with ``re`` syntax) because it can stop a
-catastrophic backtrack at a deadline, which ``re`` cannot. Text crosses as UTF-8; bytes that are
-not UTF-8 survive unchanged (surrogateescape), so binary subjects round-trip.
+Patterns run on Python's own ``re``. A catastrophic pattern cannot be interrupted inside ``re``:
+the isolated executor's deadline kill ends it, as it ends a pathological ``string.find``. Text
+crosses as UTF-8; bytes that are not UTF-8 survive unchanged (surrogateescape), so binary
+subjects round-trip.
 
 A match is a table: ``m[0]`` the whole match, ``m[1]..m[n]`` the groups (``false`` for a group that
 did not take part), and named groups also by name.
@@ -10,12 +11,10 @@ did not take part), and named groups also by name.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
 from typing import Any
 
-import regex
-
-from ..errors import InvalidValueError, TimeoutLimitError, ValueTooLargeError
+from ..errors import InvalidValueError, ValueTooLargeError
 
 _CACHE_SIZE = 64
 
@@ -36,8 +35,7 @@ def _match_table(m: Any) -> dict[Any, Any]:
 class RegexOps:
     """The host side of ``regex.*`` for one execution."""
 
-    def __init__(self, remaining: Callable[[], float], size_limit: int) -> None:
-        self._remaining = remaining
+    def __init__(self, size_limit: int) -> None:
         self._size_limit = size_limit
         self._compiled: dict[bytes, Any] = {}
 
@@ -46,38 +44,33 @@ class RegexOps:
     ) -> Any:
         if len(subject) > self._size_limit:
             raise ValueTooLargeError(
-                f"regex.{name}: the subject is {len(subject)} bytes; the limit is {self._size_limit}"
+                f"regex.{name}: the subject is {len(subject)} bytes;"
+                f" the limit is {self._size_limit}"
             )
         compiled = self._compile(name, pattern)
         text = _text(subject)
-        timeout = max(self._remaining(), 0.001)
-        try:
-            if name == "match":
-                m = compiled.search(text, timeout=timeout)
-                return None if m is None else _match_table(m)
-            if name == "match_all":
-                return [_match_table(m) for m in compiled.finditer(text, timeout=timeout)]
-            if name == "split":
-                return compiled.split(text, maxsplit=extra or 0, timeout=timeout)
-            if name == "gsub":
-                try:
-                    return compiled.subn(_text(extra), text, count=count, timeout=timeout)
-                except (regex.error, IndexError) as e:
-                    raise InvalidValueError(f"regex.gsub: bad replacement: {e}") from None
-            if name == "pieces":
-                return self._pieces(compiled, text, extra or 0, timeout)
-        except TimeoutError:
-            raise TimeoutLimitError(
-                f"regex.{name}: the pattern ran into the script's time limit"
-            ) from None
+        if name == "match":
+            m = compiled.search(text)
+            return None if m is None else _match_table(m)
+        if name == "match_all":
+            return [_match_table(m) for m in compiled.finditer(text)]
+        if name == "split":
+            return compiled.split(text, maxsplit=extra or 0)
+        if name == "gsub":
+            try:
+                return list(compiled.subn(_text(extra), text, count=count))
+            except (re.error, IndexError) as e:
+                raise InvalidValueError(f"regex.gsub: bad replacement: {e}") from None
+        if name == "pieces":
+            return self._pieces(compiled, text, extra or 0)
         raise InvalidValueError(f"regex.{name} is not a regex function")
 
     def _compile(self, name: str, pattern: bytes) -> Any:
         compiled = self._compiled.get(pattern)
         if compiled is None:
             try:
-                compiled = regex.compile(_text(pattern), flags=regex.VERSION0)
-            except regex.error as e:
+                compiled = re.compile(_text(pattern))
+            except re.error as e:
                 raise InvalidValueError(
                     f"regex.{name}: bad pattern {_text(pattern)!r}: {e}"
                 ) from None
@@ -87,12 +80,12 @@ class RegexOps:
         return compiled
 
     @staticmethod
-    def _pieces(compiled: Any, text: str, count: int, timeout: float) -> list[Any]:
+    def _pieces(compiled: Any, text: str, count: int) -> list[Any]:
         """The subject cut into literal text and match tables, for a Lua-side replacement."""
         pieces: list[Any] = []
         position = 0
-        for n, m in enumerate(compiled.finditer(text, timeout=timeout), start=1):
-            pieces.append(text[position:m.start()])
+        for n, m in enumerate(compiled.finditer(text), start=1):
+            pieces.append(text[position : m.start()])
             pieces.append(_match_table(m))
             position = m.end()
             if count and n >= count:

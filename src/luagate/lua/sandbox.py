@@ -9,9 +9,8 @@ indirectly, :meth:`Sandbox._dispatch`, never raises.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import lupa.lua54 as lua54
@@ -25,18 +24,21 @@ from ..errors import (
 )
 from .convert import ToLua, decode_json
 from .deadline import Deadline
-from .envelope import ScriptError
+from .envelope import Outcome, ScriptError
 from .host import Namespace, unknown_name_message
 from .limits import Limits
 from .output import OutputBuffer
 from .regex_ops import RegexOps
 
-BOOTSTRAP = resources.files(__package__).joinpath("bootstrap.lua").read_bytes()
+with open(os.path.join(os.path.dirname(__file__), "bootstrap.lua"), "rb") as _f:
+    BOOTSTRAP = _f.read()
 
 HOOK_COUNT = 5000
 """Lua instructions between two deadline checks (about 20-50 us of work)."""
 MAX_DEPTH = 100
 """Deepest nesting of a value that may cross the bridge or be encoded as JSON."""
+
+OUT_OF_MEMORY = "the script needed more memory than its limit"
 
 OP_PRINT, OP_CALL, OP_JSON_DECODE, OP_REGEX, OP_UNKNOWN, OP_ABORT = 1, 2, 3, 4, 5, 6
 
@@ -59,16 +61,6 @@ def _lua_strings(tree: Namespace) -> dict[bytes, Any]:
     }
 
 
-@dataclass(slots=True)
-class Outcome:
-    """What one Lua state reports: the result, or why it failed."""
-
-    ok: bool
-    result: Any = None
-    error: ScriptError | None = None
-    memory_bytes: int = 0
-
-
 class Sandbox:
     """A Lua state ready to run one script."""
 
@@ -86,7 +78,7 @@ class Sandbox:
         self._limits = limits
         self._deadline = deadline
         self._output = output
-        self._regex = RegexOps(deadline.remaining, limits.value_bytes)
+        self._regex = RegexOps(limits.value_bytes)
         self._abort: ScriptError | None = None
 
         runtime = lua54.LuaRuntime(
@@ -108,7 +100,8 @@ class Sandbox:
             },
             recursive=True,
         )
-        controller = runtime.execute(BOOTSTRAP, name="=luagate", mode="t")(self._dispatch, deadline.expired, settings)
+        setup = runtime.execute(BOOTSTRAP, name="=luagate", mode="t")
+        controller = setup(self._dispatch, deadline.expired, settings)
         self._runtime = runtime
         self._run = controller[b"run"]
         self._to_lua = ToLua(runtime, controller[b"null"], controller[b"new_object"])
@@ -118,10 +111,7 @@ class Sandbox:
         try:
             ok, *rest = self._run(source)
         except lua54.LuaMemoryError:
-            return self._failed(
-                self._abort
-                or ScriptError(MemoryLimitError.type, "the script needed more memory than its limit")
-            )
+            return self._failed(self._abort or ScriptError(MemoryLimitError.type, OUT_OF_MEMORY))
         except lua54.LuaError:
             # Raised only after an abort, whose reason the host already holds. The error
             # object is never turned into a string here: its __tostring would run unhooked.
@@ -132,7 +122,7 @@ class Sandbox:
             return self._failed(self._abort)
         if ok:
             return Outcome(True, result=json.loads(rest[0]), memory_bytes=self.memory_used())
-        kind, message, line = (rest + [None, None, None])[:3]
+        kind, message, line = [*rest, None, None, None][:3]
         return self._failed(ScriptError(_text(kind), _text(message), line))
 
     def memory_used(self) -> int:
@@ -149,7 +139,7 @@ class Sandbox:
         except LuagateError as e:
             return (False, e.message.encode(), e.type.encode(), isinstance(e, LimitError))
         except MemoryError:
-            error = MemoryLimitError("the script needed more memory than its limit")
+            error = MemoryLimitError(OUT_OF_MEMORY)
             return (False, error.message.encode(), error.type.encode(), True)
         except KeyboardInterrupt:
             self._deadline.cancel()
@@ -179,3 +169,25 @@ class Sandbox:
             self._abort = ScriptError(kind, message, line if isinstance(line, int) else None)
             return (True,)
         raise InvalidValueError(f"unknown sandbox operation {op!r}")
+
+
+def run_sandbox(
+    code: str | bytes,
+    *,
+    namespace: Namespace,
+    call: CallFunction,
+    limits: Limits,
+    deadline: Deadline,
+    output: OutputBuffer,
+) -> Outcome:
+    """Build a sandbox and run one script in it; a failure to build is an outcome too."""
+    try:
+        sandbox = Sandbox(
+            namespace=namespace, call=call, limits=limits, deadline=deadline, output=output
+        )
+    except (MemoryError, lua54.LuaMemoryError):
+        error = MemoryLimitError("the memory limit is too small to start a sandbox")
+        return Outcome(False, error=ScriptError(error.type, error.message))
+    except LuagateError as e:
+        return Outcome(False, error=ScriptError(e.type, e.message))
+    return sandbox.run(code)

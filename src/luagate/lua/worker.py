@@ -24,22 +24,16 @@ import traceback
 from typing import Any
 
 from ..errors import LIMIT_ERRORS, LuagateError, MemoryLimitError
-from .channel import Channel, ChannelClosed, to_wire
+from .channel import Channel, ChannelClosed, max_frame, to_wire
 from .deadline import Deadline
-from .envelope import ScriptError
+from .envelope import Outcome, ScriptError
 from .limits import MIB, Limits
 from .output import OutputBuffer
-from .sandbox import Outcome
-from .executor import run_sandbox
+from .sandbox import run_sandbox
 
 CHANNEL_FD = 3
 _PR_SET_PDEATHSIG = 1
 _PR_SET_NO_NEW_PRIVS = 38
-
-
-def max_frame(limits: Limits) -> int:
-    """The largest message either side accepts: a value, JSON-escaped, plus room."""
-    return 8 * limits.value_bytes + 1 * MIB
 
 
 def mapped_bytes() -> int:
@@ -85,7 +79,7 @@ def run_worker(mapped: int) -> None:
     channel = Channel(socket.socket(fileno=CHANNEL_FD), max_frame=64 * MIB)
     request = channel.recv()
     limits = Limits.from_dict(request["limits"])
-    channel.max_frame = max_frame(limits)
+    channel.max_frame = max_frame(limits.value_bytes)
     ceiling = address_space_ceiling(limits, mapped)
     resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
     deadline = Deadline(request["deadline"])
@@ -128,6 +122,8 @@ def run_worker(mapped: int) -> None:
 
 def _warm_up() -> None:
     """Import and exercise everything a worker uses, so no worker needs a file after the fork."""
+    import difflib  # noqa: F401  (unknown-name suggestions import it lazily)
+
     from .echo_host import EchoHost
     from .executor import InProcessExecutor
 

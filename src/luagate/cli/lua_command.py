@@ -1,0 +1,113 @@
+"""``luagate lua``: run a Lua script (a file, ``-e CODE`` or stdin) in the sandbox."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+def add_parser(commands: Any) -> None:
+    p = commands.add_parser(
+        "lua",
+        help="run a Lua script in the sandbox",
+        description=(
+            "Run a Lua script in the sandbox: a FILE, -e CODE, or a script piped on stdin. "
+            "Exit 0 when the script succeeds, 1 when it fails, 2 on a usage error."
+        ),
+    )
+    p.add_argument("file", nargs="?", help="script file ('-' reads stdin)")
+    p.add_argument("-e", "--eval", dest="code", metavar="CODE", help="run CODE")
+    p.add_argument(
+        "--json", action="store_true", help="print the execution envelope (and nothing else)"
+    )
+    p.add_argument("--timeout", type=float, metavar="SECONDS", help="wall-clock limit (30)")
+    p.add_argument("--memory", type=float, metavar="MIB", help="memory limit in MiB (64)")
+    p.add_argument("--max-output", type=int, metavar="BYTES", help="printed output cap (1 MiB)")
+    p.add_argument("--max-calls", type=int, metavar="N", help="host calls allowed (1000)")
+    p.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run in this process (faster start, weaker isolation)",
+    )
+    p.set_defaults(run=run)
+
+
+def _read_source(args: argparse.Namespace) -> bytes | None:
+    if args.code is not None and args.file is not None:
+        _usage("give either a FILE or -e CODE, not both")
+        return None
+    if args.code is not None:
+        return args.code.encode("utf-8", "surrogateescape")
+    if args.file == "-" or (args.file is None and not sys.stdin.isatty()):
+        return sys.stdin.buffer.read()
+    if args.file is None:
+        _usage("give a script FILE, -e CODE, or pipe a script on stdin")
+        return None
+    try:
+        with open(args.file, "rb") as f:
+            return f.read()
+    except OSError as e:
+        _usage(f"cannot read {args.file}: {e.strerror}")
+        return None
+
+
+def _usage(message: str) -> None:
+    print(f"luagate lua: error: {message}", file=sys.stderr)
+
+
+def _limits(args: argparse.Namespace) -> Any:
+    from ..errors import UsageError
+    from ..lua.limits import MIB, Limits
+
+    requested = {
+        "timeout_s": args.timeout,
+        "memory_bytes": None if args.memory is None else int(args.memory * MIB),
+        "output_bytes": args.max_output,
+        "max_calls": args.max_calls,
+    }
+    try:
+        return Limits(**{k: v for k, v in requested.items() if v is not None})
+    except UsageError as e:
+        _usage(e.message)
+        return None
+
+
+def _write(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    from .. import default_executor, run_lua
+
+    if not args.in_process:
+        default_executor(isolated=True).start()  # boots in parallel with the work below
+    source = _read_source(args)
+    if source is None:
+        return EXIT_USAGE
+    limits = _limits(args)
+    if limits is None:
+        return EXIT_USAGE
+
+    execution = run_lua(
+        source,
+        limits=limits,
+        isolated=not args.in_process,
+        on_output=None if args.json else _write,
+    )
+    if args.json:
+        _write(json.dumps(execution.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        if execution.output and not execution.output.endswith("\n"):
+            _write("\n")
+        if execution.result is not None:
+            _write(json.dumps(execution.result, indent=2, ensure_ascii=False) + "\n")
+        if execution.error is not None:
+            e = execution.error
+            where = f" (line {e.line})" if e.line else ""
+            print(f"luagate: {e.type}{where}: {e.message}", file=sys.stderr)
+    return EXIT_OK if execution.success else EXIT_FAILURE
