@@ -60,20 +60,28 @@ def _usage(message: str) -> None:
 
 
 def _limits(args: argparse.Namespace) -> Any:
-    from ..errors import UsageError
     from ..lua.limits import MIB, Limits
 
+    flags = {
+        "--timeout": args.timeout,
+        "--memory": args.memory,
+        "--max-output": args.max_output,
+        "--max-calls": args.max_calls,
+    }
+    for flag, value in flags.items():
+        if value is not None and not value > 0:
+            _usage(f"{flag} must be a positive number, got {value:g}")
+            return None
+    if args.memory is not None and args.memory < 1:
+        _usage(f"--memory must be at least 1 (MiB), got {args.memory:g}")
+        return None
     requested = {
         "timeout_s": args.timeout,
         "memory_bytes": None if args.memory is None else int(args.memory * MIB),
         "output_bytes": args.max_output,
         "max_calls": args.max_calls,
     }
-    try:
-        return Limits(**{k: v for k, v in requested.items() if v is not None})
-    except UsageError as e:
-        _usage(e.message)
-        return None
+    return Limits(**{k: v for k, v in requested.items() if v is not None})
 
 
 def _write(text: str) -> None:

@@ -297,32 +297,34 @@ return function(dispatch, expired, settings)
       local keys = {}
       for k in raw_next, v do keys[#keys + 1] = k end
       table_sort(keys, key_order)
-      -- short arrays of scalars stay on one line
-      local flat = is_array and count <= 16
-      if flat then
-        for i = 1, count do if scalar(raw_rawget(v, i)) == nil then flat = false break end end
+      local function key_text(k)
+        if raw_type(k) == "string" and string_match(k, "^[%a_][%w_]*$") then return k end
+        return "[" .. (scalar(k) or "<table>") .. "]"
       end
-      if flat then
-        put("{ ")
-        for i = 1, count do
-          if i > 1 then put(", ") end
-          put(scalar(raw_rawget(v, i)))
+      -- a short table of scalars stays on one line
+      local line = nil
+      if count <= 16 then
+        local items = {}
+        for i = 1, #keys do
+          local k = keys[i]
+          local s = scalar(raw_rawget(v, k))
+          if s == nil then items = nil break end
+          items[i] = is_array and s or (key_text(k) .. " = " .. s)
         end
-        put(" }")
+        if items then
+          line = "{ " .. table_concat(items, ", ") .. " }"
+          if #line > 80 then line = nil end
+        end
+      end
+      if line then
+        put(line)
       else
         local pad = string_rep("  ", depth + 1)
         put("{\n")
         for i = 1, #keys do
           local k = keys[i]
           put(pad)
-          if not is_array then
-            if raw_type(k) == "string" and string_match(k, "^[%a_][%w_]*$") then
-              put(k)
-            else
-              put("[" .. (scalar(k) or "<table>") .. "]")
-            end
-            put(" = ")
-          end
+          if not is_array then put(key_text(k) .. " = ") end
           rend(raw_rawget(v, k), depth + 1)
           put(",\n")
         end

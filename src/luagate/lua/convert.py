@@ -23,6 +23,13 @@ from ..errors import InvalidValueError, ValueTooLargeError
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 
 
+def _utf8(text: str) -> bytes:
+    try:
+        return text.encode("utf-8", "surrogateescape")  # bytes that came in undecodable
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace")  # a lone surrogate from JSON ("\\ud800")
+
+
 class ToLua:
     """Converts JSON-compatible Python values into values of one Lua runtime."""
 
@@ -41,7 +48,7 @@ class ToLua:
         # lupa runs with encoding=None: text must enter Lua as bytes, or it would arrive as a
         # Python object. None and empty dicts become the sandbox's own marker tables.
         if isinstance(value, str):
-            return value.encode("utf-8", "surrogateescape")
+            return _utf8(value)
         if value is None:
             return self._null
         if isinstance(value, bool | float | bytes):
@@ -59,7 +66,7 @@ class ToLua:
     @staticmethod
     def _key(key: Any) -> bytes | int:
         if isinstance(key, str):
-            return key.encode("utf-8", "surrogateescape")
+            return _utf8(key)
         if isinstance(key, int) and not isinstance(key, bool) and INT_MIN <= key <= INT_MAX:
             return key
         return str(key).encode()

@@ -105,6 +105,8 @@ class Bridge:
             self._record(path, started, None, InternalError.type)
             raise InternalError(f"{path} failed inside luagate ({type(e).__name__})") from e
         self._record(path, started, reply.account, None)
+        if self.deadline.expired():  # the call used up the script's time: stop here
+            raise TimeoutLimitError("the script ran longer than its time limit")
         return reply.value
 
     def _record(self, path: str, started: float, account: str | None, error: str | None) -> None:
