@@ -287,6 +287,7 @@ return function(dispatch, expired, settings)
       return "<" .. (t == "thread" and "coroutine" or t) .. ">"
     end
     local function rend(v, depth)
+      if truncated then return end
       local s = scalar(v)
       if s then put(s) return end
       if on_path[v] then put("<cycle>") return end
