@@ -30,8 +30,8 @@ HOST = EchoHost()
 
 def _lua_string(value: str) -> str:
     """A Lua long-bracket literal for ``value`` (JSON text has no raw newline to lose)."""
-    level = 0
-    while f"]{'=' * level}]" in value:
+    level = 1
+    while f"]{'=' * level}" in value:
         level += 1
     return f"[{'=' * level}[{value}]{'=' * level}]"
 

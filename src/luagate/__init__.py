@@ -12,11 +12,12 @@ Heavy modules load on first use, so ``import luagate`` stays cheap.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 __version__ = "0.1.0"
 
+TYPE_CHECKING = False  # typing is not imported at run time: start-up is measured
 if TYPE_CHECKING:
+    from typing import Any
+
     from .lua.envelope import Execution
     from .lua.host import Host
     from .lua.limits import Limits

@@ -8,36 +8,49 @@ dependencies only when they run.
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from .. import __version__
-from . import lua_command
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
-COMMANDS = (lua_command,)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # usage errors exit 2 with a hint, as argparse does
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+def _wants_worker(argv: list[str]) -> bool:
+    """Will this run need the isolated executor? Then its fork server can boot right away."""
+    return argv[:1] == ["lua"] and not {"--in-process", "-h", "--help"} & set(argv)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
+    from . import lua_command
+
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> None:  # usage errors exit 2, as argparse's do
+            self.print_usage(sys.stderr)
+            self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
     parser = _Parser(
         prog="luagate",
         description="Run agent-written Lua scripts in a sandbox whose only door is app.*",
     )
     parser.add_argument("--version", action="version", version=f"luagate {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module in COMMANDS:
+    for module in (lua_command,):
         module.add_parser(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if _wants_worker(argv):
+        from .. import default_executor
+
+        default_executor(isolated=True).start()  # boots in parallel with everything below
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -152,97 +152,105 @@ return function(dispatch, expired, settings)
   end
 
   -- Encode `root` as JSON text of at most `limit` bytes. Raises {EncodeError, kind, message}.
-  local function encode(root, root_name, pretty, limit)
-    local buf, n, size = {}, 0, 0
-    local stack, on_path = {}, {}
-    local function fail(kind, message, depth)
-      raw_error({ EncodeError, kind, path_text(root_name, stack, depth) .. " " .. message }, 0)
+  -- Its state lives in upvalues rather than per-call closures: the bridge encodes every call's
+  -- arguments, so this is a hot path. It runs no script code, so it is never re-entered.
+  local e_buf, e_n, e_size, e_limit, e_pretty, e_name = {}, 0, 0, 0, false, ""
+  local e_stack, e_on_path = {}, {}
+
+  local function e_fail(kind, message, depth)
+    raw_error({ EncodeError, kind, path_text(e_name, e_stack, depth) .. " " .. message }, 0)
+  end
+  local function e_put(s, depth)
+    e_n = e_n + 1
+    e_buf[e_n] = s
+    e_size = e_size + #s
+    if e_size > e_limit then
+      e_fail("value_too_large", "is larger than the limit of " .. e_limit .. " bytes", depth)
     end
-    local function put(s, depth)
-      n = n + 1
-      buf[n] = s
-      size = size + #s
-      if size > limit then
-        fail("value_too_large", "is larger than the limit of " .. limit .. " bytes", depth)
-      end
-    end
-    local function newline(depth)
-      if pretty then put("\n" .. string_rep("  ", depth), depth) end
-    end
-    local function enc(v, depth)
-      local t = raw_type(v)
-      if t == "string" then
-        if not utf8_len(v) then fail("invalid_value", "is not valid UTF-8 text", depth) end
-        put(quote(v), depth)
-      elseif t == "number" then
-        if math_type(v) == "integer" then
-          put(string_format("%d", v), depth)
-        elseif v ~= v or v == math_huge or v == -math_huge then
-          fail("invalid_value", "is " .. raw_tostring(v) .. ", which JSON cannot represent", depth)
-        else
-          put(format_float(v), depth)
-        end
-      elseif t == "boolean" then
-        put(v and "true" or "false", depth)
-      elseif t == "nil" or raw_rawequal(v, NULL) then
-        put("null", depth)
-      elseif t == "table" then
-        if on_path[v] then fail("invalid_value", "contains itself (a cycle)", depth) end
-        if depth >= MAX_DEPTH then
-          fail("invalid_value", "is nested deeper than " .. MAX_DEPTH .. " levels", depth)
-        end
-        on_path[v] = true
-        local count, is_array = classify(v)
-        if count == 0 then
-          put(debug_getmetatable(v) == OBJECT_MT and "{}" or "[]", depth)
-        elseif is_array then
-          put("[", depth)
-          for i = 1, count do
-            if i > 1 then put(",", depth) end
-            newline(depth + 1)
-            stack[depth + 1] = i
-            enc(raw_rawget(v, i), depth + 1)
-          end
-          newline(depth)
-          put("]", depth)
-        else
-          local keys, names = {}, {}
-          for k in raw_next, v do
-            local kt = raw_type(k)
-            local name
-            if kt == "string" then
-              name = k
-            elseif kt == "number" then
-              name = math_type(k) == "integer" and string_format("%d", k) or format_float(k)
-            else
-              stack[depth + 1] = "<" .. kt .. " key>"
-              fail("invalid_value", "has a key that is a " .. kt .. "; JSON keys are strings", depth + 1)
-            end
-            keys[#keys + 1] = name
-            names[name] = k
-          end
-          table_sort(keys)
-          put("{", depth)
-          for i = 1, #keys do
-            local name = keys[i]
-            if i > 1 then put(",", depth) end
-            newline(depth + 1)
-            stack[depth + 1] = name
-            if not utf8_len(name) then fail("invalid_value", "is a key that is not valid UTF-8", depth + 1) end
-            put(quote(name), depth)
-            put(pretty and ": " or ":", depth)
-            enc(raw_rawget(v, names[name]), depth + 1)
-          end
-          newline(depth)
-          put("}", depth)
-        end
-        on_path[v] = nil
+  end
+  local function e_newline(depth)
+    if e_pretty then e_put("\n" .. string_rep("  ", depth), depth) end
+  end
+  local function e_value(v, depth)
+    local t = raw_type(v)
+    if t == "string" then
+      if not utf8_len(v) then e_fail("invalid_value", "is not valid UTF-8 text", depth) end
+      e_put(quote(v), depth)
+    elseif t == "number" then
+      if math_type(v) == "integer" then
+        e_put(string_format("%d", v), depth)
+      elseif v ~= v or v == math_huge or v == -math_huge then
+        e_fail("invalid_value", "is " .. raw_tostring(v) .. ", which JSON cannot represent", depth)
       else
-        fail("invalid_value", "is a " .. t .. ", which cannot be converted to JSON", depth)
+        e_put(format_float(v), depth)
       end
+    elseif t == "boolean" then
+      e_put(v and "true" or "false", depth)
+    elseif t == "nil" or raw_rawequal(v, NULL) then
+      e_put("null", depth)
+    elseif t == "table" then
+      if e_on_path[v] then e_fail("invalid_value", "contains itself (a cycle)", depth) end
+      if depth >= MAX_DEPTH then
+        e_fail("invalid_value", "is nested deeper than " .. MAX_DEPTH .. " levels", depth)
+      end
+      e_on_path[v] = true
+      local count, is_array = classify(v)
+      if count == 0 then
+        e_put(debug_getmetatable(v) == OBJECT_MT and "{}" or "[]", depth)
+      elseif is_array then
+        e_put("[", depth)
+        for i = 1, count do
+          if i > 1 then e_put(",", depth) end
+          e_newline(depth + 1)
+          e_stack[depth + 1] = i
+          e_value(raw_rawget(v, i), depth + 1)
+        end
+        e_newline(depth)
+        e_put("]", depth)
+      else
+        local keys, names = {}, {}
+        for k in raw_next, v do
+          local kt = raw_type(k)
+          local name
+          if kt == "string" then
+            name = k
+          elseif kt == "number" then
+            name = math_type(k) == "integer" and string_format("%d", k) or format_float(k)
+          else
+            e_stack[depth + 1] = "<" .. kt .. " key>"
+            e_fail("invalid_value", "has a key that is a " .. kt .. "; JSON keys are strings", depth + 1)
+          end
+          keys[#keys + 1] = name
+          names[name] = k
+        end
+        table_sort(keys)
+        e_put("{", depth)
+        for i = 1, #keys do
+          local name = keys[i]
+          if i > 1 then e_put(",", depth) end
+          e_newline(depth + 1)
+          e_stack[depth + 1] = name
+          if not utf8_len(name) then e_fail("invalid_value", "is a key that is not valid UTF-8", depth + 1) end
+          e_put(quote(name), depth)
+          e_put(e_pretty and ": " or ":", depth)
+          e_value(raw_rawget(v, names[name]), depth + 1)
+        end
+        e_newline(depth)
+        e_put("}", depth)
+      end
+      e_on_path[v] = nil
+    else
+      e_fail("invalid_value", "is a " .. t .. ", which cannot be converted to JSON", depth)
     end
-    enc(root, 0)
-    return table_concat(buf, "", 1, n)
+  end
+
+  local function encode(root, root_name, pretty, limit)
+    e_buf, e_n, e_size, e_limit, e_pretty, e_name = {}, 0, 0, limit, pretty, root_name
+    e_stack, e_on_path = {}, {}
+    e_value(root, 0)
+    local text = table_concat(e_buf, "", 1, e_n)
+    e_buf = {}
+    return text
   end
 
   -- encode() for trusted callers: returns text, or nil, kind, message. Never swallows ABORT.

@@ -15,10 +15,14 @@ The rules, documented for script authors in the README:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any
 
 from ..errors import InvalidValueError, ValueTooLargeError
+
+TYPE_CHECKING = False  # typing is not imported at run time: start-up is measured
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
 
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 
@@ -37,6 +41,7 @@ class ToLua:
         self._table_from = runtime.table_from
         self._null = null
         self._new_object = new_object
+        self._keys: dict[Any, bytes | int] = {}  # field names repeat across records
 
     def __call__(self, value: Any) -> Any:
         prepared = self._prepare(value)
@@ -47,18 +52,52 @@ class ToLua:
     def _prepare(self, value: Any) -> Any:
         # lupa runs with encoding=None: text must enter Lua as bytes, or it would arrive as a
         # Python object. None and empty dicts become the sandbox's own marker tables.
-        if isinstance(value, str):
-            return _utf8(value)
-        if value is None:
-            return self._null
-        if isinstance(value, bool | float | bytes):
-            return value
-        if isinstance(value, int):
-            return value if INT_MIN <= value <= INT_MAX else float(value)
-        if isinstance(value, dict):
+        # Exact type checks and inlined scalars: this runs for every field of every host result.
+        kind = type(value)
+        if kind is dict:
             if not value:
                 return self._new_object()
-            return {self._key(k): self._prepare(v) for k, v in value.items()}
+            out = {}
+            keys = self._keys
+            for k, v in value.items():
+                key = keys.get(k)
+                if key is None:
+                    key = self._key(k)
+                    if len(keys) < 4096:
+                        keys[k] = key
+                t = type(v)
+                if t is str:
+                    try:
+                        v = v.encode()
+                    except UnicodeEncodeError:
+                        v = _utf8(v)
+                elif t is int:
+                    if not INT_MIN <= v <= INT_MAX:
+                        v = float(v)
+                elif not (t is float or t is bool):
+                    v = self._prepare(v)
+                out[key] = v
+            return out
+        if kind is str:
+            return _utf8(value)
+        if kind is int:
+            return value if INT_MIN <= value <= INT_MAX else float(value)
+        if kind is list:
+            prepare = self._prepare
+            return [prepare(v) for v in value]
+        if value is None:
+            return self._null
+        if kind is bool or kind is float or kind is bytes:
+            return value
+        # subclasses and other containers, the slow way
+        if isinstance(value, str):
+            return _utf8(str(value))
+        if isinstance(value, bool | float):
+            return value
+        if isinstance(value, int):
+            return self._prepare(int(value))
+        if isinstance(value, dict):
+            return self._prepare(dict(value))
         if isinstance(value, list | tuple):
             return [self._prepare(v) for v in value]
         raise InvalidValueError(f"a {type(value).__name__} value cannot be passed into Lua")
@@ -76,12 +115,17 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def decode_json(text: bytes | str, limit: int, what: str = "json.decode") -> Any:
     """Parse JSON text of at most ``limit`` bytes; errors name ``what`` and the position."""
     if len(text) > limit:
         raise ValueTooLargeError(f"{what}: the text is {len(text)} bytes; the limit is {limit}")
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        if isinstance(text, bytes | bytearray):
+            text = text.decode("utf-8")
+        return _DECODER.decode(text)
     except RecursionError:
         raise InvalidValueError(f"{what}: the JSON is nested too deeply") from None
     except UnicodeDecodeError:

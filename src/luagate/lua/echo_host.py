@@ -8,11 +8,16 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from ..errors import InvalidValueError, LuagateError
 from .deadline import Deadline
-from .host import HostReply, Namespace
+from .host import HostReply
+
+TYPE_CHECKING = False  # typing is not imported at run time: start-up is measured
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .host import Namespace
 
 
 class EchoHost:

@@ -7,10 +7,13 @@ of ``dataclasses`` (it pulls in ``inspect``) is a measurable share of the budget
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from .limits import Limits
 from .output import OutputBuffer
+
+TYPE_CHECKING = False  # typing is not imported at run time: start-up is measured
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class ScriptError:

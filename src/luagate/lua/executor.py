@@ -9,31 +9,35 @@ with everything else. The default is :class:`~luagate.lua.isolated.IsolatedExecu
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import Protocol
 
 from .deadline import Deadline
 from .envelope import Execution, build_execution
-from .host import Bridge, Host
+from .host import Bridge
 from .limits import Limits
 from .output import OutputBuffer
 from .sandbox import run_sandbox
 
-OnOutput = Callable[[str], None]
+TYPE_CHECKING = False  # typing is not imported at run time: start-up is measured
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Protocol
 
+    from .host import Host
 
-class Executor(Protocol):
-    name: str
+    OnOutput = Callable[[str], None]
 
-    def run(
-        self,
-        code: str | bytes,
-        host: Host,
-        limits: Limits | None = None,
-        on_output: OnOutput | None = None,
-    ) -> Execution: ...
+    class Executor(Protocol):
+        name: str
 
-    def close(self) -> None: ...
+        def run(
+            self,
+            code: str | bytes,
+            host: Host,
+            limits: Limits | None = None,
+            on_output: OnOutput | None = None,
+        ) -> Execution: ...
+
+        def close(self) -> None: ...
 
 
 class InProcessExecutor:

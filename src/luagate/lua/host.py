@@ -8,8 +8,6 @@ sandbox turns the tree into Lua tables of closures; it knows nothing about what 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
-from typing import Any, Protocol
 
 from ..errors import (
     CallLimitError,
@@ -18,12 +16,27 @@ from ..errors import (
     TimeoutLimitError,
 )
 from .convert import decode_json
-from .deadline import Deadline
 from .envelope import CallRecord
 from .limits import Limits
 
-Namespace = Mapping[str, Any]
-"""Nested mapping of names; a leaf (any non-mapping value) is a callable function."""
+TYPE_CHECKING = False  # typing is not imported at run time: start-up is measured
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any, Protocol
+
+    from .deadline import Deadline
+
+    Namespace = dict[str, Any]
+    """Nested dicts of names; a leaf (any non-dict value) is a callable function."""
+
+    class Host(Protocol):
+        def namespace(self) -> Namespace:
+            """The global tables a script sees, e.g. ``{"app": {...}}``."""
+            ...
+
+        def call(self, path: str, args: Any, deadline: Deadline) -> HostReply:
+            """Run one function. Raise a :class:`~luagate.errors.LuagateError` to fail it."""
+            ...
 
 
 class HostReply:
@@ -36,21 +49,11 @@ class HostReply:
         self.account = account
 
 
-class Host(Protocol):
-    def namespace(self) -> Namespace:
-        """The global tables a script sees, e.g. ``{"app": {...}}``."""
-        ...
-
-    def call(self, path: str, args: Any, deadline: Deadline) -> HostReply:
-        """Run one function. Raise a :class:`~luagate.errors.LuagateError` to fail it."""
-        ...
-
-
 def iter_paths(tree: Namespace, prefix: str = "") -> Iterator[str]:
     """Every callable path in a namespace tree, dotted."""
     for name, sub in tree.items():
         path = f"{prefix}.{name}" if prefix else name
-        if isinstance(sub, Mapping):
+        if isinstance(sub, dict):
             yield from iter_paths(sub, path)
         else:
             yield path
@@ -62,8 +65,8 @@ def unknown_name_message(tree: Namespace, prefix: str, name: str) -> str:
 
     node: Any = tree
     for part in prefix.split("."):
-        node = node.get(part, {}) if isinstance(node, Mapping) else {}
-    names = sorted(node) if isinstance(node, Mapping) else []
+        node = node.get(part, {}) if isinstance(node, dict) else {}
+    names = sorted(node) if isinstance(node, dict) else []
     message = f"Unknown name: {prefix}.{name}."
     close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
     if close:

@@ -17,8 +17,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
-from typing import Any
 
 from ..errors import (
     InternalError,
@@ -31,11 +29,17 @@ from ..errors import (
 from .channel import Channel, ChannelClosed, ChannelError, from_wire, max_frame, to_wire
 from .deadline import Deadline
 from .envelope import Execution, Outcome, ScriptError, build_execution
-from .host import Bridge, Host
+from .host import Bridge
 from .limits import Limits
 from .output import OutputBuffer
 
-OnOutput = Callable[[str], None]
+TYPE_CHECKING = False  # typing is not imported at run time: start-up is measured
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .executor import OnOutput
+    from .host import Host
+
 
 GRACE_S = 0.25
 """How long past the deadline a worker may take to report before it is killed."""
@@ -75,7 +79,7 @@ class ForkServer:
         # A minimal environment: whatever secrets the parent's environment holds stay there.
         env = {k: os.environ[k] for k in _SAFE_ENV if k in os.environ}
         self._process = subprocess.Popen(
-            [sys.executable, "-c", code, paths, str(theirs.fileno())],
+            [sys.executable, "-S", "-c", code, paths, str(theirs.fileno())],
             pass_fds=(theirs.fileno(),),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -124,15 +128,13 @@ class ForkServer:
             self._stop_locked()
 
     def _stop_locked(self) -> None:
+        # Closing the control socket is the stop signal: the server exits on EOF, and its
+        # workers die with it. No wait here, so a CLI run does not pay for the server's exit.
         if self._control is not None:
             self._control.close()
             self._control = None
         if self._process is not None:
-            try:
-                self._process.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+            self._process.poll()
             self._process = None
         self._ready = False
 

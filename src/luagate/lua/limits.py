@@ -7,9 +7,13 @@ or change them; an agent may ask for *lower* limits through :meth:`Limits.narrow
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from ..errors import UsageError
+
+TYPE_CHECKING = False  # typing is not imported at run time: start-up is measured
+if TYPE_CHECKING:
+    from typing import Any
+
 
 MIB = 1024 * 1024
 

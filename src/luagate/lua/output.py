@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import codecs
-from collections.abc import Callable
 
 from ..errors import OutputLimitError
+
+TYPE_CHECKING = False  # typing is not imported at run time: start-up is measured
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 def truncation_marker(limit: int) -> str:

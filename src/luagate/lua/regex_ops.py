@@ -12,9 +12,13 @@ did not take part), and named groups also by name.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from ..errors import InvalidValueError, ValueTooLargeError
+
+TYPE_CHECKING = False  # typing is not imported at run time: start-up is measured
+if TYPE_CHECKING:
+    from typing import Any
+
 
 _CACHE_SIZE = 64
 

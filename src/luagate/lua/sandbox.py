@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Mapping
-from typing import Any
 
 import lupa.lua54 as lua54
 
@@ -25,13 +23,36 @@ from ..errors import (
 from .convert import ToLua, decode_json
 from .deadline import Deadline
 from .envelope import Outcome, ScriptError
-from .host import Namespace, unknown_name_message
+from .host import unknown_name_message
 from .limits import Limits
 from .output import OutputBuffer
 from .regex_ops import RegexOps
 
-with open(os.path.join(os.path.dirname(__file__), "bootstrap.lua"), "rb") as _f:
-    BOOTSTRAP = _f.read()
+TYPE_CHECKING = False  # typing is not imported at run time: start-up is measured
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from .host import Namespace
+
+    CallFunction = Callable[[str, bytes], Any]
+    """``(path, arguments as JSON text) -> value``; raises a LuagateError to fail it."""
+
+
+def _compile_bootstrap() -> bytes:
+    """The bootstrap as Lua bytecode, compiled once per process.
+
+    Compiling the source costs ~0.5 ms per sandbox; loading bytecode ~0.05 ms. Only this trusted
+    chunk is ever loaded as bytecode; scripts are loaded as text ("t").
+    """
+    with open(os.path.join(os.path.dirname(__file__), "bootstrap.lua"), "rb") as f:
+        source = f.read()
+    compiler = lua54.LuaRuntime(encoding=None)
+    dump = compiler.eval("function(src) return string.dump(assert(load(src, '=luagate', 't'))) end")
+    return dump(source)
+
+
+BOOTSTRAP = _compile_bootstrap()
 
 HOOK_COUNT = 5000
 """Lua instructions between two deadline checks (about 20-50 us of work)."""
@@ -41,9 +62,6 @@ MAX_DEPTH = 100
 OUT_OF_MEMORY = "the script needed more memory than its limit"
 
 OP_PRINT, OP_CALL, OP_JSON_DECODE, OP_REGEX, OP_UNKNOWN, OP_ABORT = 1, 2, 3, 4, 5, 6
-
-CallFunction = Callable[[str, bytes], Any]
-"""``(path, arguments as JSON text) -> value``; raises a LuagateError to fail the call."""
 
 
 def _deny(*_: Any) -> Any:
@@ -56,8 +74,7 @@ def _text(data: bytes | None) -> str:
 
 def _lua_strings(tree: Namespace) -> dict[bytes, Any]:
     return {
-        k.encode(): _lua_strings(v) if isinstance(v, Mapping) else b"function"
-        for k, v in tree.items()
+        k.encode(): _lua_strings(v) if isinstance(v, dict) else b"function" for k, v in tree.items()
     }
 
 
@@ -100,7 +117,7 @@ class Sandbox:
             },
             recursive=True,
         )
-        setup = runtime.execute(BOOTSTRAP, name="=luagate", mode="t")
+        setup = runtime.execute(BOOTSTRAP, name="=luagate", mode="b")
         controller = setup(self._dispatch, deadline.expired, settings)
         self._runtime = runtime
         self._run = controller[b"run"]

@@ -21,7 +21,6 @@ import socket
 import sys
 import time
 import traceback
-from typing import Any
 
 from ..errors import LIMIT_ERRORS, LuagateError, MemoryLimitError
 from .channel import Channel, ChannelClosed, max_frame, to_wire
@@ -30,6 +29,11 @@ from .envelope import Outcome, ScriptError
 from .limits import MIB, Limits
 from .output import OutputBuffer
 from .sandbox import run_sandbox
+
+TYPE_CHECKING = False  # typing is not imported at run time: start-up is measured
+if TYPE_CHECKING:
+    from typing import Any
+
 
 CHANNEL_FD = 3
 _PR_SET_PDEATHSIG = 1
