@@ -54,6 +54,45 @@ class UnknownNameError(LuagateError):
     type = "unknown_name"
 
 
+# --- what a call asked for ----------------------------------------------------------------------
+
+
+class ValidationError(LuagateError):
+    """Arguments do not match the function's spec (names the parameter, expected and given)."""
+
+    type = "validation"
+
+
+class UnknownFunctionError(LuagateError):
+    """No such provider, account or function; the message lists what exists."""
+
+    type = "unknown_function"
+
+
+class PolicyError(LuagateError):
+    """The provider's policy refuses this kind of call (deny, or ask with no one to ask)."""
+
+    type = "policy"
+
+
+class NotConfiguredError(LuagateError):
+    """The account lacks credentials; the message gives the exact command to fix it."""
+
+    type = "not_configured"
+
+
+class SecretStoreError(LuagateError):
+    """Stored secrets cannot be read or written (missing or wrong key, bad file permissions)."""
+
+    type = "secret_store"
+
+
+class NotAvailableError(LuagateError):
+    """The function is declared but this build cannot carry it out."""
+
+    type = "not_available"
+
+
 # --- sandbox limits: each breach has its own type ----------------------------------------------
 
 

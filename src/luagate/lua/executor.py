@@ -56,10 +56,11 @@ class InProcessExecutor:
         started = time.perf_counter()
         deadline = Deadline.after(limits.timeout_s)
         output = OutputBuffer(limits.output_bytes, on_text=on_output)
-        bridge = Bridge(host, limits, deadline)
+        namespace = host.namespace()
+        bridge = Bridge(host, limits, deadline, namespace)
         outcome = run_sandbox(
             code,
-            namespace=host.namespace(),
+            namespace=namespace,
             call=bridge.call,
             limits=limits,
             deadline=deadline,

@@ -49,13 +49,13 @@ class HostReply:
         self.account = account
 
 
-def iter_paths(tree: Namespace, prefix: str = "") -> Iterator[str]:
-    """Every callable path in a namespace tree, dotted."""
+def iter_paths(tree: Namespace, prefix: str = "", leaf: str | None = None) -> Iterator[str]:
+    """Every callable path in a namespace tree, dotted (only those marked ``leaf`` if given)."""
     for name, sub in tree.items():
         path = f"{prefix}.{name}" if prefix else name
         if isinstance(sub, dict):
-            yield from iter_paths(sub, path)
-        else:
+            yield from iter_paths(sub, path, leaf)
+        elif leaf is None or sub == leaf:
             yield path
 
 
@@ -84,13 +84,20 @@ class Bridge:
     if the worker is compromised or killed.
     """
 
-    def __init__(self, host: Host, limits: Limits, deadline: Deadline) -> None:
+    def __init__(
+        self, host: Host, limits: Limits, deadline: Deadline, namespace: Namespace
+    ) -> None:
         self.host = host
         self.limits = limits
         self.deadline = deadline
         self.calls: list[CallRecord] = []
+        # Leaves marked "helper" (e.g. docs.read) are library functions: not counted, not listed.
+        self.helpers = set(iter_paths(namespace, leaf="helper"))
 
     def call(self, path: str, args_json: bytes | str) -> Any:
+        if path in self.helpers:
+            args = decode_json(args_json, self.limits.value_bytes, what=f"{path} argument")
+            return self.host.call(path, args, self.deadline).value
         if len(self.calls) >= self.limits.max_calls:
             raise CallLimitError(
                 f"the script made more than its limit of {self.limits.max_calls} host calls"

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .executor import OnOutput
-    from .host import Host
+    from .host import Host, Namespace
 
 
 GRACE_S = 0.25
@@ -171,7 +171,8 @@ class IsolatedExecutor:
         started = time.perf_counter()
         deadline = Deadline.after(limits.timeout_s)
         output = OutputBuffer(limits.output_bytes, on_text=on_output)
-        bridge = Bridge(host, limits, deadline)
+        namespace = host.namespace()
+        bridge = Bridge(host, limits, deadline, namespace)
         source = code.encode("utf-8", "surrogateescape") if isinstance(code, str) else code
 
         ours, theirs = socket.socketpair()
@@ -181,7 +182,7 @@ class IsolatedExecutor:
             theirs.close()
         channel = Channel(ours, max_frame=max_frame(limits.value_bytes))
         try:
-            outcome = self._converse(channel, source, host, limits, deadline, bridge, output)
+            outcome = self._converse(channel, source, namespace, limits, deadline, bridge, output)
         finally:
             _kill(pidfd)
             channel.close()
@@ -198,7 +199,7 @@ class IsolatedExecutor:
         self,
         channel: Channel,
         source: bytes,
-        host: Host,
+        namespace: Namespace,
         limits: Limits,
         deadline: Deadline,
         bridge: Bridge,
@@ -212,7 +213,7 @@ class IsolatedExecutor:
                     "code": to_wire(source),
                     "limits": limits.to_dict(),
                     "deadline": deadline.at,
-                    "namespace": host.namespace(),
+                    "namespace": namespace,
                 },
                 hard_deadline,
             )

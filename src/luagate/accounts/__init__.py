@@ -1,0 +1,1 @@
+"""Accounts: named credential sets per provider, stored with secrets encrypted at rest."""

@@ -1,0 +1,240 @@
+"""The account store: ``$LUAGATE_HOME/config.json`` plus accounts from the environment.
+
+Per provider it keeps the accounts (name → credential fields), which account is the default,
+and the read/write policy. Secret fields (as the provider's spec declares them) are encrypted
+in the file; a value ``env:NAME`` is a reference resolved from the environment at use.
+Accounts can also come wholly from the environment: ``LUAGATE_<PROVIDER>_<ACCOUNT>_<FIELD>``
+(e.g. ``LUAGATE_AIRCALL_SALES_API_TOKEN``); such values override the file's for that field.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+from ..errors import SecretStoreError, UsageError
+from .paths import luagate_home
+from .secrets import SecretBox, write_private
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
+
+    from ..catalog.spec import ProviderSpec
+
+CONFIG_FILE = "config.json"
+POLICY_VALUES = ("allow", "ask", "deny")
+DEFAULT_POLICY = {"read": "allow", "write": "ask"}
+ACCOUNT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+ENV_PREFIX = "LUAGATE_"
+
+
+class AccountStore:
+    def __init__(self, home: Path | None = None, environ: dict[str, str] | None = None) -> None:
+        self.environ = dict(os.environ if environ is None else environ)
+        self.home = home if home is not None else luagate_home(self.environ)
+        self.secrets = SecretBox(self.home, self.environ)
+        self._config: dict[str, Any] | None = None
+
+    # -- the file -----------------------------------------------------------------------------
+
+    @property
+    def config_path(self) -> Path:
+        return self.home / CONFIG_FILE
+
+    def _load(self) -> dict[str, Any]:
+        if self._config is None:
+            try:
+                text = self.config_path.read_text()
+            except FileNotFoundError:
+                self._config = {"version": 1, "providers": {}}
+            else:
+                try:
+                    self._config = json.loads(text)
+                except ValueError as e:
+                    raise SecretStoreError(f"{self.config_path} is not valid JSON: {e}") from None
+        return self._config
+
+    def _save(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        data = json.dumps(self._load(), indent=2, sort_keys=True) + "\n"
+        write_private(self.config_path, data.encode())
+
+    def _provider(self, provider: str, create: bool = False) -> dict[str, Any]:
+        providers = self._load().setdefault("providers", {})
+        if create:
+            return providers.setdefault(provider, {"accounts": {}})
+        return providers.get(provider, {"accounts": {}})
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def _env_accounts(self, spec: ProviderSpec) -> dict[str, dict[str, str]]:
+        prefix = f"{ENV_PREFIX}{spec.name.upper()}_"
+        found: dict[str, dict[str, str]] = {}
+        for key, value in self.environ.items():
+            if not key.startswith(prefix):
+                continue
+            rest = key[len(prefix) :]
+            for field in spec.credentials:
+                suffix = "_" + field.name.upper()
+                if rest.endswith(suffix) and len(rest) > len(suffix):
+                    account = rest[: -len(suffix)].lower()
+                    found.setdefault(account, {})[field.name] = value
+                    break
+        return found
+
+    def accounts(self, spec: ProviderSpec) -> list[str]:
+        """Every account of a provider, stored or from the environment, default first."""
+        names = list(self._provider(spec.name).get("accounts", {}))
+        names += [n for n in self._env_accounts(spec) if n not in names]
+        default = self.default_account(spec, names)
+        return sorted(names, key=lambda n: (n != default, n))
+
+    def default_account(self, spec: ProviderSpec, names: list[str] | None = None) -> str | None:
+        """The marked default, else ``default``, else the first account by name."""
+        if names is None:
+            names = self.accounts(spec)
+        marked = self._provider(spec.name).get("default")
+        if marked in names:
+            return marked
+        if "default" in names:
+            return "default"
+        return sorted(names)[0] if names else None
+
+    def stored_fields(self, spec: ProviderSpec, account: str) -> dict[str, Any]:
+        """The fields as stored (secrets still encrypted) plus the environment's, unresolved."""
+        stored = dict(self._provider(spec.name).get("accounts", {}).get(account, {}))
+        stored.update(self._env_accounts(spec).get(account, {}))
+        return stored
+
+    def credentials(self, spec: ProviderSpec, account: str) -> dict[str, str]:
+        """Decrypted, resolved credential fields of one account (only for making a call)."""
+        values: dict[str, str] = {}
+        for name, value in self.stored_fields(spec, account).items():
+            where = f"{spec.name} account {account!r} field {name}"
+            if isinstance(value, dict) and "encrypted" in value:
+                value = self.secrets.decrypt(value["encrypted"], where)
+            if isinstance(value, str) and value.startswith("env:"):
+                var = value[4:]
+                if var not in self.environ:
+                    continue  # reported as missing, with the variable's name, by the caller
+                value = self.environ[var]
+            values[name] = str(value)
+        return values
+
+    def missing_env_references(self, spec: ProviderSpec, account: str) -> list[tuple[str, str]]:
+        """(field, variable) for each ``env:NAME`` reference whose variable is not set."""
+        missing = []
+        for name, value in self.stored_fields(spec, account).items():
+            if (
+                isinstance(value, str)
+                and value.startswith("env:")
+                and value[4:] not in self.environ
+            ):
+                missing.append((name, value[4:]))
+        return missing
+
+    def policy(self, provider: str) -> dict[str, str]:
+        policy = dict(DEFAULT_POLICY)
+        policy.update(self._provider(provider).get("policy", {}))
+        return policy
+
+    def audit_enabled(self) -> bool:
+        if self.environ.get("LUAGATE_AUDIT", "").lower() in ("0", "off", "false", "no"):
+            return False
+        return bool(self._load().get("audit", True))
+
+    # -- changing -----------------------------------------------------------------------------
+
+    def configure(
+        self,
+        spec: ProviderSpec,
+        account: str,
+        *,
+        set_values: dict[str, str] | None = None,
+        unset: list[str] | None = None,
+    ) -> None:
+        check_account_name(spec, account)
+        known = {c.name: c for c in spec.credentials}
+        for name in [*(set_values or {}), *(unset or [])]:
+            if name not in known:
+                raise UsageError(
+                    f"{spec.name} has no credential field {name!r}; its fields are: "
+                    + ", ".join(known)
+                )
+        fields = self._provider(spec.name, create=True)["accounts"].setdefault(account, {})
+        for name, value in (set_values or {}).items():
+            if not isinstance(value, str) or value == "":
+                raise UsageError(f"{spec.name} field {name} needs a non-empty text value")
+            if known[name].secret and not value.startswith("env:"):
+                fields[name] = {"encrypted": self.secrets.encrypt(value)}
+            else:
+                fields[name] = value
+        for name in unset or []:
+            fields.pop(name, None)
+        self._save()
+
+    def delete_account(self, spec: ProviderSpec, account: str) -> bool:
+        config = self._provider(spec.name, create=True)
+        existed = config["accounts"].pop(account, None) is not None
+        if config.get("default") == account:
+            config.pop("default")
+        self._save()
+        return existed
+
+    def set_default(self, spec: ProviderSpec, account: str) -> None:
+        if account not in self.accounts(spec):
+            raise UsageError(f"{spec.name} has no account {account!r} to make the default")
+        self._provider(spec.name, create=True)["default"] = account
+        self._save()
+
+    def set_policy(self, provider: str, read: str | None = None, write: str | None = None) -> None:
+        config = self._provider(provider, create=True)
+        policy = config.setdefault("policy", {})
+        for kind, value in (("read", read), ("write", write)):
+            if value is None:
+                continue
+            if value not in POLICY_VALUES:
+                raise UsageError(f"--{kind} must be one of allow, ask, deny; got {value!r}")
+            policy[kind] = value
+        self._save()
+
+    def rotate_key(self, new_key: str | None = None) -> int:
+        """Re-encrypt every stored secret under a new key; returns how many were re-encrypted."""
+        from .secrets import new_key as generate
+
+        if self.secrets.key_from_env and new_key is None:
+            raise SecretStoreError(
+                "the key comes from LUAGATE_SECRET_KEY, which luagate cannot change: set "
+                "LUAGATE_NEW_SECRET_KEY to the new key, rotate, then update LUAGATE_SECRET_KEY"
+            )
+        plain: list[tuple[dict[str, Any], str, str]] = []
+        for provider, config in self._load().get("providers", {}).items():
+            for account, fields in config.get("accounts", {}).items():
+                for name, value in fields.items():
+                    if isinstance(value, dict) and "encrypted" in value:
+                        where = f"{provider} account {account!r} field {name}"
+                        plain.append(
+                            (fields, name, self.secrets.decrypt(value["encrypted"], where))
+                        )
+        key = new_key or generate()
+        fresh = SecretBox(self.home, {**self.environ, "LUAGATE_SECRET_KEY": key})
+        for fields, name, value in plain:
+            fields[name] = {"encrypted": fresh.encrypt(value)}
+        self._save()
+        if not self.secrets.key_from_env:
+            write_private(self.secrets.key_path, key.encode() + b"\n")
+        self.secrets = SecretBox(self.home, self.environ)
+        return len(plain)
+
+
+def check_account_name(spec: ProviderSpec, account: str) -> None:
+    if not ACCOUNT_NAME.match(account):
+        raise UsageError(
+            f"account names are lowercase letters, digits and _ (starting with a letter), "
+            f"got {account!r}"
+        )
+    if spec.function(account) is not None:
+        raise UsageError(f"{account!r} is a {spec.name} function name; choose another account name")

@@ -1,0 +1,183 @@
+"""The guide pages (overview, errors, examples). Lists in them are generated from the specs and
+the error classes, so they stay true as providers and errors change."""
+
+from __future__ import annotations
+
+from .. import errors
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .docs import Docs
+
+
+class Guide:
+    __slots__ = ("_render", "summary", "title")
+
+    def __init__(self, title: str, summary: str, render: Callable[[Docs], str]) -> None:
+        self.title = title
+        self.summary = summary
+        self._render = render
+
+    def render(self, docs: Docs) -> str:
+        return self._render(docs)
+
+
+def _overview(docs: Docs) -> str:
+    providers = "\n".join(
+        f"- `{p.name}` — {p.title}: " + ", ".join(f"`{f.name}`" for f in p.functions)
+        for p in docs.providers
+    )
+    return f"""# luagate — overview
+
+Scripts are Lua 5.4 and run in a sandbox with no files, network or OS. The only door to the
+outside world is one namespace:
+
+```lua
+local r = app.integrations.<provider>.<function>({{ ... }})           -- default account
+local r = app.integrations.<provider>.<account>.<function>({{ ... }}) -- a named account
+```
+
+Providers and their functions:
+
+{providers}
+
+Read a provider's page (`docs.read("aircall")`) or a function's page
+(`docs.read("aircall.list_calls")`) before calling it: each documents parameters, defaults, limits,
+the fields it returns and examples. `docs.search("missed calls")` finds pages by words.
+
+## Calling
+
+- Every function takes one table of named arguments (`{{}}` when there are none) and returns a
+  table. Arguments are checked before anything is sent: a wrong type, a value out of range, a
+  misspelled name is an error naming the parameter, what was expected and what was given.
+- A failed call raises a Lua error (a string). Catch it with `pcall`:
+  `local ok, result = pcall(app.integrations.aircall.get_call, {{ call_id = 1 }})`.
+  See `docs.read("errors")` for the error types.
+- Accounts: `app.integrations.<provider>.<function>` uses the default account;
+  `.default.<function>` names it explicitly; `.<account>.<function>` uses a named one.
+
+## Values
+
+- Arrays are 1-based. JSON `null` is `json.null` (compare with `v == json.null`).
+- An empty table is sent as `[]`; use `json.object()` for an empty object.
+- `print(t)` prints a table as JSON; `dump(t)` prints a readable rendering and returns `t`.
+- `json.encode(v [, {{pretty = true}}])`, `json.decode(s)`; `regex.match/match_all/gsub/split`
+  use Python `re` syntax.
+
+## Limits
+
+Scripts have a wall-clock limit, a memory limit, an output limit and a cap on the number of calls,
+all set by the operator. Reaching one stops the script; `pcall` cannot catch that.
+"""
+
+
+def _errors(docs: Docs) -> str:
+    groups = [
+        (
+            "Errors from a call",
+            [
+                errors.ValidationError,
+                errors.UnknownFunctionError,
+                errors.PolicyError,
+                errors.NotConfiguredError,
+                errors.NotAvailableError,
+            ],
+        ),
+        (
+            "Errors from the script itself",
+            [
+                errors.ScriptSyntaxError,
+                errors.ScriptRuntimeError,
+                errors.InvalidValueError,
+                errors.UnknownNameError,
+            ],
+        ),
+        (
+            "Limits (these stop the script; pcall cannot catch them)",
+            [
+                errors.TimeoutLimitError,
+                errors.MemoryLimitError,
+                errors.OutputLimitError,
+                errors.CallLimitError,
+                errors.ValueTooLargeError,
+            ],
+        ),
+    ]
+    out = [
+        "# Errors",
+        "",
+        "A failed call raises a Lua error whose message names the function and says what",
+        "went wrong. Uncaught, it ends the script, and the execution envelope reports its",
+        "`type`, `message` and `line`.",
+        "",
+        "```lua",
+        "local ok, err = pcall(app.integrations.aircall.get_call, { call_id = 42 })",
+        'if not ok then print("could not read the call: " .. err) end',
+        "```",
+        "",
+    ]
+    for title, classes in groups:
+        out += [f"## {title}", "", "| type | when |", "|---|---|"]
+        out += [f"| `{c.type}` | {(c.__doc__ or '').strip()} |" for c in classes]
+        out.append("")
+    return "\n".join(out)
+
+
+def _examples(docs: Docs) -> str:
+    return """# Examples
+
+## Page through every result
+
+```lua
+local page, all = 1, {}
+repeat
+  local r = app.integrations.aircall.list_calls({ per_page = 50, page = page })
+  for _, call in ipairs(r.calls) do all[#all + 1] = call end
+  page = page + 1
+until r.meta.next_page_link == json.null or r.meta.next_page_link == nil
+print(#all .. " calls")
+```
+
+## Handle a failure and go on
+
+```lua
+local ok, result = pcall(app.integrations.wildix.get_call, { id = "8289" })
+if ok then
+  print(result.from .. " -> " .. result.to)
+else
+  print("skipped: " .. result)
+end
+```
+
+## Use two accounts
+
+```lua
+local sales = app.integrations.aircall.sales.list_users({})
+local support = app.integrations.aircall.support.list_users({})
+print(#sales.users + #support.users .. " users in both companies")
+```
+
+## Return structured data
+
+```lua
+local r = app.integrations.wildix.list_users({ limit = 100 })
+local emails = {}
+for _, user in ipairs(r.users) do emails[#emails + 1] = user.email end
+return { count = #emails, emails = emails }
+```
+"""
+
+
+GUIDES: dict[str, Guide] = {
+    "overview": Guide(
+        "Overview",
+        "What scripts can do, how to call functions and accounts, values and limits.",
+        _overview,
+    ),
+    "errors": Guide("Errors", "Every error type a script can meet and how to handle it.", _errors),
+    "examples": Guide(
+        "Examples", "Short workflows: paging, error handling, two accounts.", _examples
+    ),
+}

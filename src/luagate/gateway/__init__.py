@@ -1,0 +1,1 @@
+"""The core every surface goes through: resolve, validate, apply policy, call, audit."""

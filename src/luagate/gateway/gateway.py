@@ -1,0 +1,323 @@
+"""The gateway: the one way in for every surface (Lua, CLI, Python, MCP).
+
+A call goes: resolve ``provider.function`` and the account → validate the arguments against the
+spec → apply the provider's read/write policy (``force`` bypasses only that) → stop here on a dry
+run → load the account's credentials → the provider's client → audit. :meth:`Gateway.call`
+returns the call envelope; :meth:`Gateway.invoke` is the same path raising typed errors, for the
+Lua bridge.
+"""
+
+from __future__ import annotations
+
+import difflib
+import time
+
+from ..catalog import validate as validation
+from ..catalog.docs import Docs
+from ..errors import (
+    InternalError,
+    LuagateError,
+    NotAvailableError,
+    NotConfiguredError,
+    UnknownFunctionError,
+)
+from ..providers.registry import provider_client, provider_specs
+from . import policy
+from .audit import AUDIT_FILE, AuditLog
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from ..accounts.store import AccountStore
+    from ..catalog.spec import FunctionSpec, ProviderSpec
+    from ..lua.deadline import Deadline
+    from ..lua.envelope import Execution
+    from ..lua.limits import Limits
+
+
+class Resolved:
+    """A call that passed every check: what to call, on which account, with what."""
+
+    __slots__ = ("account", "args", "function", "permission_bypassed", "provider")
+
+    def __init__(
+        self,
+        provider: ProviderSpec,
+        function: FunctionSpec,
+        account: str | None,
+        args: dict[str, Any],
+        permission_bypassed: bool,
+    ) -> None:
+        self.provider = provider
+        self.function = function
+        self.account = account
+        self.args = args
+        self.permission_bypassed = permission_bypassed
+
+
+class Gateway:
+    def __init__(
+        self,
+        store: AccountStore | None = None,
+        *,
+        clients: dict[str, Any] | None = None,
+        providers: tuple[ProviderSpec, ...] | None = None,
+        ask: Callable[[FunctionSpec, str | None], bool] | None = None,
+        audit: AuditLog | None = None,
+        surface: str = "python",
+    ) -> None:
+        if store is None:
+            from ..accounts.store import AccountStore
+
+            store = AccountStore()
+        self.store = store
+        self.providers = providers if providers is not None else provider_specs()
+        self._by_name = {p.name: p for p in self.providers}
+        self._clients = dict(clients or {})
+        self.ask = ask
+        self.surface = surface
+        self.audit = audit or AuditLog(store.home / AUDIT_FILE, store.audit_enabled())
+        self.docs = Docs(self.providers)
+
+    # -- resolving ----------------------------------------------------------------------------
+
+    def provider(self, name: str) -> ProviderSpec:
+        spec = self._by_name.get(name)
+        if spec is None:
+            raise UnknownFunctionError(
+                _suggest(f"Unknown provider {name!r}.", name, list(self._by_name), "Providers")
+            )
+        return spec
+
+    def function(self, full_name: str) -> tuple[ProviderSpec, FunctionSpec]:
+        name = full_name.strip().removeprefix("app.integrations.")
+        provider_name, _, function_name = name.partition(".")
+        provider = self.provider(provider_name)
+        if not function_name:
+            raise UnknownFunctionError(
+                f"Name a function: {provider.name}.<function>. Functions: "
+                + ", ".join(f.name for f in provider.functions)
+            )
+        spec = provider.function(function_name)
+        if spec is None:
+            names = [f.name for f in provider.functions]
+            raise UnknownFunctionError(
+                _suggest(
+                    f"Unknown function {provider.name}.{function_name}.",
+                    function_name,
+                    names,
+                    f"{provider.title} functions",
+                    prefix=f"{provider.name}.",
+                )
+            )
+        return provider, spec
+
+    def account(self, provider: ProviderSpec, account: str | None) -> str:
+        accounts = self.store.accounts(provider)
+        if account in (None, "default"):
+            chosen = self.store.default_account(provider, accounts)
+            if chosen is None:
+                raise NotConfiguredError(_configure_hint(provider, "default", "has no account"))
+            return chosen
+        if account not in accounts:
+            known = ", ".join(accounts) if accounts else "none"
+            raise NotConfiguredError(
+                _suggest(
+                    f"{provider.name} has no account {account!r}.",
+                    account,
+                    accounts,
+                    "Accounts",
+                    tail=f" (accounts: {known}). "
+                    + _configure_hint(provider, account, "to add it"),
+                )
+            )
+        return account
+
+    def credentials(self, provider: ProviderSpec, account: str) -> dict[str, str]:
+        values = self.store.credentials(provider, account)
+        for field, variable in self.store.missing_env_references(provider, account):
+            raise NotConfiguredError(
+                f"{provider.name} account {account!r}: {field} refers to the environment "
+                f"variable {variable}, which is not set"
+            )
+        for group in provider.credential_sets:
+            if all(values.get(name) for name in group):
+                return values
+        raise NotConfiguredError(
+            _configure_hint(provider, account, "is missing credentials", have=set(values))
+        )
+
+    def check(
+        self,
+        function_name: str,
+        args: Any = None,
+        *,
+        account: str | None = None,
+        force: bool = False,
+    ) -> Resolved:
+        """Everything short of calling the provider: resolve, validate, account, policy."""
+        provider, function = self.function(function_name)
+        checked = validation.validate(function, args)
+        chosen = self.account(provider, account)
+        bypassed = policy.check(
+            function, self.store.policy(provider.name), account=chosen, force=force, ask=self.ask
+        )
+        return Resolved(provider, function, chosen, checked, bypassed)
+
+    # -- calling ------------------------------------------------------------------------------
+
+    def invoke(self, resolved: Resolved, deadline: Deadline | None = None) -> Any:
+        """Call the provider for a checked call; raises typed errors."""
+        credentials = self.credentials(resolved.provider, resolved.account)
+        client = self._client(resolved.provider.name)
+        return client.call(resolved.function, resolved.args, credentials, deadline)
+
+    def _client(self, provider: str) -> Any:
+        client = self._clients.get(provider)
+        if client is None:
+            client = provider_client(provider)
+            if client is None:
+                raise NotAvailableError(
+                    f"{provider}: this build of luagate has no {provider} client yet; "
+                    "--dry-run checks a call without making it"
+                )
+            self._clients[provider] = client
+        return client
+
+    def call(
+        self,
+        function: str,
+        args: Any = None,
+        account: str | None = None,
+        dry_run: bool = False,
+        force: bool = False,
+    ) -> dict[str, Any]:
+        """One call, as the envelope ``{function, success, data, error, meta, duration_ms}``."""
+        started = time.perf_counter()
+        resolved: Resolved | None = None
+        data: Any = None
+        error: LuagateError | None = None
+        try:
+            resolved = self.check(function, args, account=account, force=force)
+            if dry_run:
+                self.credentials_present(resolved)
+                data = {"would_call": resolved.function.full_name, "args": resolved.args}
+            else:
+                data = self.invoke(resolved)
+        except LuagateError as e:
+            error = e
+        except Exception as e:  # a bug must still produce an envelope
+            error = InternalError(f"{function} failed inside luagate ({type(e).__name__})")
+        duration_ms = (time.perf_counter() - started) * 1000
+        name = resolved.function.full_name if resolved else function
+        self.record(name, resolved, duration_ms, error, dry_run)
+        return {
+            "function": name,
+            "success": error is None,
+            "data": data,
+            "error": None if error is None else error.to_dict(),
+            "meta": {
+                "account": resolved.account if resolved else account,
+                "operation": resolved.function.kind if resolved else None,
+                "dry_run": dry_run,
+                "permission_bypassed": bool(resolved and resolved.permission_bypassed),
+            },
+            "duration_ms": round(duration_ms, 3),
+        }
+
+    def credentials_present(self, resolved: Resolved) -> None:
+        """For a dry run: would the account have what it needs? (Nothing is decrypted.)"""
+        stored = self.store.stored_fields(resolved.provider, resolved.account)
+        for group in resolved.provider.credential_sets:
+            if all(stored.get(name) for name in group):
+                return
+        raise NotConfiguredError(
+            _configure_hint(
+                resolved.provider, resolved.account, "is missing credentials", have=set(stored)
+            )
+        )
+
+    def record(
+        self,
+        function: str,
+        resolved: Resolved | None,
+        duration_ms: float,
+        error: LuagateError | None,
+        dry_run: bool = False,
+    ) -> None:
+        self.audit.record(
+            function=function,
+            account=resolved.account if resolved else None,
+            kind=resolved.function.kind if resolved else None,
+            duration_ms=round(duration_ms, 3),
+            outcome="ok" if error is None else error.type,
+            dry_run=dry_run,
+            permission_bypassed=bool(resolved and resolved.permission_bypassed),
+            surface=self.surface,
+        )
+
+    # -- Lua ----------------------------------------------------------------------------------
+
+    def run_lua(
+        self,
+        code: str | bytes,
+        *,
+        limits: Limits | None = None,
+        isolated: bool = True,
+        force: bool = False,
+        on_output: Callable[[str], None] | None = None,
+    ) -> Execution:
+        """Run a script whose ``app.integrations`` and ``docs`` are this gateway's."""
+        from .. import default_executor
+        from .lua_host import GatewayHost
+
+        host = GatewayHost(self, force=force)
+        return default_executor(isolated).run(code, host, limits, on_output)
+
+
+def _suggest(
+    message: str,
+    name: str,
+    names: list[str],
+    label: str,
+    *,
+    prefix: str = "",
+    tail: str | None = None,
+) -> str:
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+    if close:
+        message += " Did you mean: " + ", ".join(prefix + c for c in close) + "?"
+    if tail is not None:
+        return message + tail
+    return message + f" {label}: " + (", ".join(names) if names else "none") + "."
+
+
+def _configure_hint(
+    provider: ProviderSpec, account: str, problem: str, have: set[str] | None = None
+) -> str:
+    """The exact command that fixes a missing account or credential."""
+    group = provider.credential_sets[0]
+    if have:
+        # the alternative the account is closest to completing
+        group = max(provider.credential_sets, key=lambda g: len(have & set(g)))
+    parts = []
+    for name in group:
+        field = provider.credential(name)
+        if field is not None and field.secret:
+            parts.append(f"--set {name}=env:{provider.name.upper()}_{name.upper()}")
+        else:
+            parts.append(f"--set {name}=<{name}>")
+    command = f"luagate configure {provider.name} --account {account} " + " ".join(parts)
+    missing = [n for n in group if n not in (have or set())]
+    subject = (
+        f"{provider.name} {problem}"
+        if account == "default" and not have
+        else (f"{provider.name} account {account!r} {problem}")
+    )
+    needs = " (needs " + ", ".join(missing) + ")" if have is not None else ""
+    return (
+        f"{subject}{needs}. Run: {command}  — secrets can also come from stdin: "
+        f"luagate configure {provider.name} --account {account} --stdin-json"
+    )

@@ -1,0 +1,1 @@
+"""Aircall: calls, contacts, users and phone numbers of an Aircall company account."""

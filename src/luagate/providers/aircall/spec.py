@@ -1,0 +1,607 @@
+"""Aircall's functions, as data: the contract agents read (`aircall-lua-api` reference).
+
+Descriptions, parameter texts and examples are the reference's, character for character. The
+``returns`` fields describe the table each function hands back to Lua; shared object shapes come
+first, then the provider.
+"""
+
+from __future__ import annotations
+
+from luagate.catalog.spec import (
+    CredentialField,
+    Example,
+    Field,
+    FunctionSpec,
+    Param,
+    ProviderSpec,
+    Section,
+)
+
+# --- Shapes of returned objects -------------------------------------------------------------
+
+_USER_REF = (
+    Field("id", "integer", "user id"),
+    Field("name", "string", "user's full name"),
+    Field("email", "string", "user's email address"),
+)
+
+_NUMBER_REF = (
+    Field("id", "integer", "Aircall phone number id"),
+    Field("name", "string", "name given to the number in Aircall"),
+    Field("digits", "string", 'the number as displayed, e.g. "+33 1 76 11 11 11"'),
+)
+
+_CALL = (
+    Field("id", "integer", "call id (a 64-bit integer)"),
+    Field("direct_link", "string", "API URL of this call"),
+    Field("direction", "string", '"inbound" or "outbound"'),
+    Field("status", "string", '"initial" (ringing), "answered" (in progress) or "done" (ended)'),
+    Field(
+        "missed_call_reason",
+        "string",
+        'why the call was missed, e.g. "no_available_agent" or "abandoned_in_ivr"; null if not',
+        nullable=True,
+    ),
+    Field(
+        "from",
+        "string",
+        "number that placed the call: the caller's if inbound, the Aircall number's if outbound;"
+        " null when anonymous",
+        nullable=True,
+    ),
+    Field(
+        "to",
+        "string",
+        "number that received the call: the Aircall number's if inbound, the callee's if outbound",
+    ),
+    Field(
+        "raw_digits",
+        "string",
+        'the external party\'s number as Aircall shows it ("+1 800-123-4567"), or "anonymous"',
+    ),
+    Field("duration", "integer", "length of the call in seconds, ringing included"),
+    Field("started_at", "integer", "when the call started, in UNIX seconds"),
+    Field(
+        "answered_at",
+        "integer",
+        "when the call was answered, in UNIX seconds; null if it never was",
+        nullable=True,
+    ),
+    Field(
+        "ended_at",
+        "integer",
+        "when the call ended, in UNIX seconds; null while it is in progress",
+        nullable=True,
+    ),
+    Field(
+        "voicemail",
+        "string",
+        "URL of the voicemail MP3, valid for one hour; null if none",
+        nullable=True,
+    ),
+    Field(
+        "recording",
+        "string",
+        "URL of the call recording MP3, valid for one hour; null if none",
+        nullable=True,
+    ),
+    Field("archived", "boolean", "whether the call is archived"),
+    Field("country_code_a2", "string", "ISO 3166 alpha-2 country code of the external number"),
+    Field(
+        "user",
+        "object",
+        "Aircall user who answered or placed the call; null if none",
+        fields=_USER_REF,
+        nullable=True,
+    ),
+    Field(
+        "assigned_to",
+        "object",
+        "Aircall user the call is assigned to; null if none",
+        fields=_USER_REF,
+        nullable=True,
+    ),
+    Field("number", "object", "Aircall phone number the call went through", fields=_NUMBER_REF),
+    Field(
+        "tags",
+        "array",
+        "tags put on the call",
+        items=Field(
+            "tag",
+            "object",
+            "a tag",
+            fields=(
+                Field("id", "integer", "tag id"),
+                Field("name", "string", "tag name"),
+            ),
+        ),
+    ),
+    Field(
+        "comments",
+        "array",
+        "notes written on the call (at most 5)",
+        items=Field(
+            "comment",
+            "object",
+            "a note",
+            fields=(
+                Field("id", "integer", "note id"),
+                Field("content", "string", "text of the note"),
+                Field("posted_at", "integer", "when the note was written, in UNIX seconds"),
+            ),
+        ),
+    ),
+)
+
+_LABELLED = (
+    Field("id", "integer", "id of this entry"),
+    Field("label", "string", 'free label, e.g. "Work" or "Mobile"'),
+    Field("value", "string", "the phone number or email address"),
+)
+
+_CONTACT = (
+    Field("id", "integer", "contact id"),
+    Field("direct_link", "string", "API URL of this contact"),
+    Field("first_name", "string", "first name; null if not set", nullable=True),
+    Field("last_name", "string", "last name; null if not set", nullable=True),
+    Field("company_name", "string", "company name; null if not set", nullable=True),
+    Field("information", "string", "free notes; null if not set", nullable=True),
+    Field("is_shared", "boolean", "whether the contact is shared with the whole company"),
+    Field(
+        "phone_numbers",
+        "array",
+        "the contact's phone numbers",
+        items=Field("phone_number", "object", "a labelled phone number", fields=_LABELLED),
+    ),
+    Field(
+        "emails",
+        "array",
+        "the contact's email addresses",
+        items=Field("email", "object", "a labelled email address", fields=_LABELLED),
+    ),
+    Field("created_at", "integer", "when the contact was created, in UNIX seconds"),
+    Field("updated_at", "integer", "when the contact was last changed, in UNIX seconds"),
+)
+
+_USER = (
+    Field("id", "integer", "user id"),
+    Field("direct_link", "string", "API URL of this user"),
+    Field("name", "string", "full name"),
+    Field("first_name", "string", "first name"),
+    Field("last_name", "string", "last name"),
+    Field("email", "string", "email address (also the user's login)"),
+    Field("available", "boolean", "whether the user is currently set to take calls"),
+    Field("availability_status", "string", '"available", "custom" or "unavailable"'),
+    Field("time_zone", "string", 'IANA time zone, e.g. "Europe/Paris" (default "Etc/UTC")'),
+    Field("language", "string", 'language tag, e.g. "en-US" (the default)'),
+    Field("wrap_up_time", "integer", "after-call work time in seconds"),
+    Field(
+        "created_at",
+        "string",
+        'when the user was created, an ISO 8601 string like "2019-12-29T10:03:18.000Z"',
+    ),
+)
+
+_NUMBER = (
+    Field("id", "integer", "Aircall phone number id"),
+    Field("direct_link", "string", "API URL of this number"),
+    Field("name", "string", "name given to the number in Aircall"),
+    Field("number", "string", "the phone number (the same value as digits)"),
+    Field("digits", "string", 'the number as displayed, e.g. "+33 1 76 11 11 11"'),
+    Field("country", "string", "ISO 3166 alpha-2 country code"),
+    Field("time_zone", "string", 'IANA time zone of the number, e.g. "Europe/Paris"'),
+    Field("availability_status", "string", '"open", "custom" or "closed"'),
+    Field("live_recording_activated", "boolean", "whether calls on this number are recorded"),
+    Field("priority", "integer", "routing priority: 0 or 1; null if unset", nullable=True),
+    Field(
+        "created_at",
+        "string",
+        'when the number was added, an ISO 8601 string like "2019-12-29T10:03:18.000Z"',
+    ),
+)
+
+_META = Field(
+    "meta",
+    "object",
+    "pagination of this list",
+    fields=(
+        Field("count", "integer", "number of items on this page"),
+        Field("total", "integer", "number of items on all pages"),
+        Field("current_page", "integer", "number of this page, from 1"),
+        Field("per_page", "integer", "items per page"),
+        Field(
+            "next_page_link",
+            "string",
+            "API URL of the next page; null on the last page",
+            nullable=True,
+        ),
+        Field(
+            "previous_page_link",
+            "string",
+            "API URL of the previous page; null on the first page",
+            nullable=True,
+        ),
+    ),
+)
+
+# --- Parameters shared by several functions ---------------------------------------------------
+
+_PER_PAGE = Param(
+    "per_page",
+    "integer",
+    "Number of results per page (default: 20, max: 50)",
+    default=20,
+    minimum=1,
+    maximum=50,
+)
+_PAGE = Param(
+    "page",
+    "integer",
+    "Page number for pagination (default: 1)",
+    default=1,
+    minimum=1,
+)
+_ORDER = Param(
+    "order",
+    "string",
+    'Sort order: `"asc"` or `"desc"` (default: `"desc"`)',
+    default="desc",
+    enum=("asc", "desc"),
+)
+
+
+def _labelled_items(what: str) -> Field:
+    return Field(
+        "item",
+        "object",
+        f"a labelled {what}",
+        fields=(
+            Field("label", "string", 'free label, e.g. "Work" or "Mobile"'),
+            Field("value", "string", f"the {what}"),
+        ),
+    )
+
+
+_PHONE_ITEM = _labelled_items("phone number")
+_EMAIL_ITEM = _labelled_items("email address")
+
+# --- The provider -----------------------------------------------------------------------------
+
+SPEC = ProviderSpec(
+    "aircall",
+    title="Aircall",
+    description="Aircall cloud telephony: calls, contacts, users and phone numbers of a company"
+    " account.",
+    credentials=(
+        CredentialField(
+            "api_id",
+            "API ID of an Aircall API key (Dashboard > Integrations & API > API Keys)",
+        ),
+        CredentialField(
+            "api_token",
+            "API token of the same Aircall API key (shown once, when the key is created)",
+            secret=True,
+        ),
+        CredentialField(
+            "access_token",
+            "OAuth Bearer token of an Aircall app (used instead of an API key)",
+            secret=True,
+        ),
+        CredentialField(
+            "user_email",
+            "email of the Aircall user that get_current_user should return when the account"
+            " uses an API key, which belongs to the company and not to a user",
+        ),
+        CredentialField(
+            "base_url",
+            "API origin; defaults to https://api.aircall.io; point it at a simulator for tests",
+        ),
+    ),
+    credential_sets=(("api_id", "api_token"), ("access_token",)),
+    multi_account_function="function_name",
+    multi_account_accounts=("sales", "support"),
+    functions=(
+        FunctionSpec(
+            "aircall",
+            "list_calls",
+            kind="read",
+            description="List calls from Aircall with optional filters and pagination.",
+            params=(
+                _PER_PAGE,
+                _PAGE,
+                _ORDER,
+                Param(
+                    "from",
+                    "string",
+                    'Start date in ISO 8601 format (e.g., `"2026-01-01T00:00:00Z"`)',
+                    format="date-time",
+                ),
+                Param(
+                    "to",
+                    "string",
+                    'End date in ISO 8601 format (e.g., `"2026-01-31T23:59:59Z"`)',
+                    format="date-time",
+                ),
+                Param(
+                    "direction",
+                    "string",
+                    'Filter by direction: `"inbound"` or `"outbound"`',
+                    enum=("inbound", "outbound"),
+                ),
+                Param("user_id", "integer", "Filter by user ID who handled the call"),
+                Param("number_id", "integer", "Filter by Aircall phone number ID"),
+                Param("tags", "array", "Filter by tags assigned to the call"),
+            ),
+            returns=(
+                Field(
+                    "calls",
+                    "array",
+                    "the calls on this page",
+                    items=Field("call", "object", "a call", fields=_CALL),
+                ),
+                _META,
+            ),
+            examples=(
+                Example(
+                    """
+local result = app.integrations.aircall.list_calls({
+per_page = 10,
+order = "desc",
+direction = "inbound"
+})
+for _, call in ipairs(result.calls) do
+print(call.id .. ": " .. call.direction .. " from " .. (call.from or "unknown") .. " - " .. call.duration .. "s")
+end
+"""  # noqa: E501
+                ),
+            ),
+        ),
+        FunctionSpec(
+            "aircall",
+            "get_call",
+            kind="read",
+            description="Retrieve detailed information about a specific call.",
+            params=(
+                Param(
+                    "call_id",
+                    "integer",
+                    "The unique identifier of the call",
+                    required=True,
+                ),
+            ),
+            returns=(Field("call", "object", "the call", fields=_CALL),),
+            examples=(
+                Example(
+                    """
+local result = app.integrations.aircall.get_call({
+call_id = 12345
+})
+local call = result.call
+print("Call from " .. call.from .. " to " .. call.to)
+print("Duration: " .. call.duration .. "s, Status: " .. call.status)
+"""
+                ),
+            ),
+        ),
+        FunctionSpec(
+            "aircall",
+            "list_contacts",
+            kind="read",
+            description="List contacts from Aircall with optional search and pagination.",
+            params=(
+                _PER_PAGE,
+                _PAGE,
+                _ORDER,
+                Param(
+                    "q",
+                    "string",
+                    "Search query — search by name, phone number, or email",
+                ),
+            ),
+            returns=(
+                Field(
+                    "contacts",
+                    "array",
+                    "the contacts on this page",
+                    items=Field("contact", "object", "a contact", fields=_CONTACT),
+                ),
+                _META,
+            ),
+            examples=(
+                Example(
+                    """
+local result = app.integrations.aircall.list_contacts({
+q = "John",
+per_page = 10
+})
+for _, contact in ipairs(result.contacts) do
+print(contact.first_name .. " " .. contact.last_name)
+for _, phone in ipairs(contact.phone_numbers or {}) do
+print(" " .. phone.label .. ": " .. phone.value)
+end
+end
+"""
+                ),
+            ),
+        ),
+        FunctionSpec(
+            "aircall",
+            "create_contact",
+            kind="write",
+            description="Create a new contact in Aircall.",
+            params=(
+                Param("first_name", "string", "First name of the contact"),
+                Param("last_name", "string", "Last name of the contact"),
+                Param("company_name", "string", "Company name"),
+                Param("information", "string", "Additional notes or information"),
+                Param(
+                    "phone_numbers",
+                    "array",
+                    "Array of phone number objects with `label` and `value`",
+                    items=_PHONE_ITEM,
+                ),
+                Param(
+                    "emails",
+                    "array",
+                    "Array of email objects with `label` and `value`",
+                    items=_EMAIL_ITEM,
+                ),
+            ),
+            returns=(Field("contact", "object", "the contact as created", fields=_CONTACT),),
+            sections=(
+                Section(
+                    "Phone Number Object",
+                    """
+```json
+{"label": "Work", "value": "+33612345678"}
+```
+""",
+                ),
+                Section(
+                    "Email Object",
+                    """
+```json
+{"label": "Work", "value": "[email protected]"}
+```
+""",
+                ),
+            ),
+            examples=(
+                Example(
+                    """
+local result = app.integrations.aircall.create_contact({
+first_name = "Jane",
+last_name = "Smith",
+company_name = "Acme Corp",
+phone_numbers = {
+{ label = "Work", value = "+33612345678" },
+{ label = "Mobile", value = "+33698765432" }
+},
+emails = {
+{ label = "Work", value = "[email protected]" }
+}
+})
+print("Created contact ID: " .. result.contact.id)
+"""
+                ),
+            ),
+        ),
+        FunctionSpec(
+            "aircall",
+            "update_contact",
+            kind="write",
+            description="Update an existing contact in Aircall.",
+            params=(
+                Param(
+                    "contact_id",
+                    "integer",
+                    "The unique identifier of the contact to update",
+                    required=True,
+                ),
+                Param("first_name", "string", "Updated first name"),
+                Param("last_name", "string", "Updated last name"),
+                Param("company_name", "string", "Updated company name"),
+                Param("information", "string", "Updated notes"),
+                Param(
+                    "phone_numbers",
+                    "array",
+                    "Updated phone numbers (replaces all existing)",
+                    items=_PHONE_ITEM,
+                ),
+                Param(
+                    "emails",
+                    "array",
+                    "Updated emails (replaces all existing)",
+                    items=_EMAIL_ITEM,
+                ),
+            ),
+            returns=(Field("contact", "object", "the contact as updated", fields=_CONTACT),),
+            examples=(
+                Example(
+                    """
+local result = app.integrations.aircall.update_contact({
+contact_id = 5678,
+company_name = "New Corp",
+information = "VIP client - priority support"
+})
+print("Updated contact: " .. result.contact.first_name .. " " .. result.contact.last_name)
+"""
+                ),
+            ),
+        ),
+        FunctionSpec(
+            "aircall",
+            "list_users",
+            kind="read",
+            description="List all users in the Aircall account.",
+            returns=(
+                Field(
+                    "users",
+                    "array",
+                    "the users on this page",
+                    items=Field("user", "object", "a user", fields=_USER),
+                ),
+                _META,
+            ),
+            examples=(
+                Example(
+                    """
+local result = app.integrations.aircall.list_users({})
+for _, user in ipairs(result.users) do
+print(user.id .. ": " .. user.first_name .. " " .. user.last_name .. " (" .. user.email .. ")")
+end
+"""
+                ),
+            ),
+        ),
+        FunctionSpec(
+            "aircall",
+            "list_numbers",
+            kind="read",
+            description="List all phone numbers in the Aircall account.",
+            returns=(
+                Field(
+                    "numbers",
+                    "array",
+                    "the phone numbers on this page",
+                    items=Field("number", "object", "a phone number", fields=_NUMBER),
+                ),
+                _META,
+            ),
+            examples=(
+                Example(
+                    """
+local result = app.integrations.aircall.list_numbers({})
+for _, number in ipairs(result.numbers) do
+print(number.id .. ": " .. number.name .. " - " .. number.number)
+end
+"""
+                ),
+            ),
+        ),
+        FunctionSpec(
+            "aircall",
+            "get_current_user",
+            kind="read",
+            description="Retrieve the currently authenticated Aircall user.",
+            returns=(
+                Field(
+                    "user",
+                    "object",
+                    "the user the credentials act as (with an API key: the one named by"
+                    " the account's user_email)",
+                    fields=_USER,
+                ),
+            ),
+            examples=(
+                Example(
+                    """
+local result = app.integrations.aircall.get_current_user({})
+local user = result.user
+print("Logged in as: " .. user.first_name .. " " .. user.last_name .. " (" .. user.email .. ")")
+"""
+                ),
+            ),
+        ),
+    ),
+)

@@ -1,0 +1,35 @@
+"""Which providers exist. Adding a provider is adding a folder and its name here."""
+
+from __future__ import annotations
+
+import importlib
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..catalog.spec import ProviderSpec
+
+PROVIDER_NAMES = ("aircall", "wildix")
+
+_specs: tuple[ProviderSpec, ...] | None = None
+
+
+def provider_specs() -> tuple[ProviderSpec, ...]:
+    """Every provider's spec, in a stable order (loaded once)."""
+    global _specs
+    if _specs is None:
+        _specs = tuple(
+            importlib.import_module(f"luagate.providers.{name}.spec").SPEC
+            for name in PROVIDER_NAMES
+        )
+    return _specs
+
+
+def provider_client(name: str) -> object | None:
+    """The provider's client (``luagate.providers.<name>.client.CLIENT``), if this build has one."""
+    try:
+        module = importlib.import_module(f"luagate.providers.{name}.client")
+    except ModuleNotFoundError as e:
+        if e.name != f"luagate.providers.{name}.client":
+            raise
+        return None
+    return module.CLIENT

@@ -1,0 +1,1 @@
+"""Wildix: call history, extensions and users of a Wildix PBX."""

@@ -1,0 +1,313 @@
+"""Wildix's functions, as data: the contract agents read (`wildix-lua-api` reference).
+
+Descriptions, parameter texts and examples are the reference's, character for character. The
+``returns`` fields describe the table each function hands back to Lua: the PBX's records normalised
+(ids stay strings; counts and durations become integers). Shared object shapes come first.
+"""
+
+from __future__ import annotations
+
+from luagate.catalog.spec import (
+    CredentialField,
+    Example,
+    Field,
+    FunctionSpec,
+    Param,
+    ProviderSpec,
+)
+
+# --- Shapes of returned objects -------------------------------------------------------------
+
+_CALL = (
+    Field("id", "string", 'call record id, a string of digits such as "8289"'),
+    Field(
+        "status",
+        "string",
+        '"answered", "no_answer", "busy" or "failed" (derived from disposition)',
+    ),
+    Field(
+        "duration",
+        "integer",
+        "talk time in seconds (the total time when the PBX gives no talk time)",
+    ),
+    Field("from", "string", "number that placed the call"),
+    Field("to", "string", "number that was called"),
+    Field("from_name", "string", "caller's name; null if unknown", nullable=True),
+    Field("to_name", "string", "callee's name; null if unknown", nullable=True),
+    Field("start", "string", 'when the call started, "YYYY-MM-DD HH:MM:SS" in PBX local time'),
+    Field(
+        "answer",
+        "string",
+        'when the call was answered, "YYYY-MM-DD HH:MM:SS" in PBX local time; null if it was not',
+        nullable=True,
+    ),
+    Field("end", "string", 'when the call ended, "YYYY-MM-DD HH:MM:SS" in PBX local time'),
+    Field(
+        "timezone",
+        "string",
+        'UTC offset of the PBX local times, such as "+0100"; null if the PBX omits it',
+        nullable=True,
+    ),
+    Field("type", "string", '"call" or "fax"'),
+    Field(
+        "disposition",
+        "string",
+        'the PBX\'s own outcome: "ANSWERED", "NO ANSWER", "BUSY", "FAILED" or "CONGESTION"',
+    ),
+)
+
+_EXTENSION = (
+    Field("id", "string", 'the extension number, such as "27973"; pass it to get_extension'),
+    Field("number", "string", "the extension number (the same value as id)"),
+    Field("name", "string", "name of the user who owns the extension"),
+    Field(
+        "user_id",
+        "string",
+        "id of the owning user, as list_users gives it (not the extension number)",
+    ),
+    Field("username", "string", "name of the owning user"),
+    Field("email", "string", "email address of the owning user; null if none", nullable=True),
+)
+
+_USER = (
+    Field("id", "string", 'user id, a string of digits such as "2951881" (not the extension)'),
+    Field("name", "string", "full name"),
+    Field("email", "string", "email address; null if none", nullable=True),
+    Field("extension", "string", 'the user\'s extension number, such as "27973"'),
+    Field("role", "string", "the user's role on the PBX"),
+    Field("department", "string", "department; null if none", nullable=True),
+    Field("mobilePhone", "string", "mobile phone number; null if none", nullable=True),
+    Field("officePhone", "string", "office phone number; null if none", nullable=True),
+    Field("language", "string", "language of the user's interface; null if unset", nullable=True),
+    Field("login", "string", "login name on the PBX; null if none", nullable=True),
+)
+
+_TOTAL = Field("total", "integer", "number of records across all pages")
+
+# --- Parameters shared by several functions ---------------------------------------------------
+
+_PAGE = Param(
+    "page",
+    "integer",
+    "Page number for pagination (default: 1)",
+    default=1,
+    minimum=1,
+)
+
+
+def _limit(what: str) -> Param:
+    return Param(
+        "limit",
+        "integer",
+        f"Maximum number of {what} to return (default: 25)",
+        default=25,
+        minimum=1,
+    )
+
+
+# --- The provider -----------------------------------------------------------------------------
+
+SPEC = ProviderSpec(
+    "wildix",
+    title="Wildix",
+    description="Wildix PBX: call history, extensions and users of one PBX.",
+    credentials=(
+        CredentialField(
+            "pbx_url",
+            "your PBX: a bare name like acme means https://acme.wildixin.com; a full URL with a"
+            " port is fine",
+        ),
+        CredentialField(
+            "access_token",
+            "a Bearer token: company API key, PBX simple token, or OAuth access token",
+            secret=True,
+        ),
+    ),
+    credential_sets=(("pbx_url", "access_token"),),
+    multi_account_function="list_calls",
+    multi_account_accounts=("office", "support"),
+    functions=(
+        FunctionSpec(
+            "wildix",
+            "list_calls",
+            kind="read",
+            description="List call records from the Wildix PBX with optional pagination and"
+            " date filtering.",
+            params=(
+                _limit("call records"),
+                _PAGE,
+                Param(
+                    "date_from",
+                    "string",
+                    "Start date for filtering calls (ISO 8601, e.g. “2026-01-01”)",
+                    format="date",
+                ),
+                Param(
+                    "date_to",
+                    "string",
+                    "End date for filtering calls (ISO 8601, e.g. “2026-01-31”)",
+                    format="date",
+                ),
+            ),
+            returns=(
+                Field(
+                    "calls",
+                    "array",
+                    "the call records on this page, newest first",
+                    items=Field("call", "object", "a call record", fields=_CALL),
+                ),
+                Field("total", "integer", "number of matching call records across all pages"),
+                Field("page", "integer", "number of this page, from 1"),
+                Field("limit", "integer", "maximum number of records per page"),
+            ),
+            examples=(
+                Example(
+                    """
+local result = app.integrations.wildix.list_calls({
+limit = 10,
+page = 1
+})
+for _, call in ipairs(result.calls or {}) do
+print(call.id .. ": " .. call.status)
+end
+""",
+                    title="List recent calls",
+                ),
+                Example(
+                    """
+local result = app.integrations.wildix.list_calls({
+date_from = "2026-01-01",
+date_to = "2026-01-31",
+limit = 50
+})
+""",
+                    title="Filter calls by date range",
+                ),
+            ),
+        ),
+        FunctionSpec(
+            "wildix",
+            "get_call",
+            kind="read",
+            description="Get detailed information about a specific call record.",
+            params=(
+                Param(
+                    "id",
+                    "string",
+                    "The unique identifier of the call record",
+                    required=True,
+                ),
+            ),
+            returns=_CALL,
+            examples=(
+                Example(
+                    """
+local result = app.integrations.wildix.get_call({ id = "call-123" })
+print("Duration: " .. result.duration .. "s")
+print("From: " .. result.from)
+print("To: " .. result.to)
+"""
+                ),
+            ),
+        ),
+        FunctionSpec(
+            "wildix",
+            "list_extensions",
+            kind="read",
+            description="List PBX extensions configured in the Wildix system.",
+            params=(_limit("extensions"), _PAGE),
+            returns=(
+                Field(
+                    "extensions",
+                    "array",
+                    "the extensions on this page",
+                    items=Field("extension", "object", "an extension", fields=_EXTENSION),
+                ),
+                _TOTAL,
+            ),
+            examples=(
+                Example(
+                    """
+local result = app.integrations.wildix.list_extensions({
+limit = 50,
+page = 1
+})
+for _, ext in ipairs(result.extensions or {}) do
+print(ext.id .. ": " .. ext.name)
+end
+"""
+                ),
+            ),
+        ),
+        FunctionSpec(
+            "wildix",
+            "get_extension",
+            kind="read",
+            description="Get detailed information about a specific PBX extension.",
+            params=(
+                Param(
+                    "id",
+                    "string",
+                    "The unique identifier of the extension",
+                    required=True,
+                ),
+            ),
+            returns=_EXTENSION,
+            examples=(
+                Example(
+                    """
+local result = app.integrations.wildix.get_extension({ id = "ext-456" })
+print("Extension: " .. result.number)
+print("User: " .. result.user_name)
+"""
+                ),
+            ),
+        ),
+        FunctionSpec(
+            "wildix",
+            "list_users",
+            kind="read",
+            description="List users configured in the Wildix PBX system.",
+            params=(_limit("users"), _PAGE),
+            returns=(
+                Field(
+                    "users",
+                    "array",
+                    "the users on this page",
+                    items=Field("user", "object", "a user", fields=_USER),
+                ),
+                _TOTAL,
+            ),
+            examples=(
+                Example(
+                    """
+local result = app.integrations.wildix.list_users({
+limit = 50,
+page = 1
+})
+for _, user in ipairs(result.users or {}) do
+print(user.id .. ": " .. user.name .. " <" .. user.email .. ">")
+end
+"""
+                ),
+            ),
+        ),
+        FunctionSpec(
+            "wildix",
+            "get_current_user",
+            kind="read",
+            description="Get the profile of the currently authenticated Wildix user. No"
+            " parameters required.",
+            returns=_USER,
+            examples=(
+                Example(
+                    """
+local result = app.integrations.wildix.get_current_user({})
+print("Logged in as: " .. result.name)
+print("Email: " .. result.email)
+"""
+                ),
+            ),
+        ),
+    ),
+)
