@@ -1,29 +1,27 @@
--- A first luagate script: the sandbox's helpers and the test namespace (app.echo).
+-- A first luagate script: the docs an agent reads, the sandbox's helpers, and an error caught.
 -- Run it: luagate lua examples/hello.lua
 
--- Values cross the bridge as JSON: arrays stay arrays, json.null stays null.
-local calls = app.echo({
-  { id = 1, direction = "inbound", from = "+33612345678", duration = 42 },
-  { id = 2, direction = "outbound", from = "+33698765432", duration = 0 },
-  { id = 3, direction = "inbound", from = "+14155550100", duration = 310, note = json.null },
-})
-
-local answered, total = {}, 0
-for _, call in ipairs(calls) do
-  if call.duration > 0 then
-    -- regex.* uses Python's re syntax: no delimiters, named groups, \d...
-    local m = regex.match([[(?P<last4>\d{4})$]], call.from)
-    answered[#answered + 1] = { id = call.id, ends_with = m and m.last4 or "?" }
-    total = total + call.duration
-  end
+-- The namespace documents itself: reading docs never calls a provider.
+local catalog = docs.list()
+for _, provider in ipairs(catalog.providers) do
+  print(("%s: %d functions"):format(provider.title, #provider.functions))
 end
+local hits = docs.search("missed inbound calls")
+print("best page for 'missed inbound calls': " .. hits[1].page)
 
-print(("%d of %d calls answered, %d s in total"):format(#answered, #calls, total))
-dump(answered) -- a readable, deterministic rendering
-print(json.encode({ answered = answered }))
+-- regex.* uses Python's re syntax; json.* is deterministic.
+local page = docs.read("aircall.list_calls")
+local section = page:match("## Parameters(.-)\n## ")
+local params = {}
+for _, m in ipairs(regex.match_all([[\| `(\w+)` \| (\w+) \|]], section)) do
+  params[#params + 1] = { name = m[1], type = m[2] }
+end
+print("aircall.list_calls takes " .. #params .. " parameters")
+dump(params[1])
+print(json.encode({ first = params[1], count = #params }))
 
--- A failing host call is an ordinary Lua error: catch it with pcall.
-local ok, err = pcall(app.fail, { type = "not_found", message = "no call 99" })
+-- Every call is validated before anything is sent; a failure is a Lua error to catch.
+local ok, err = pcall(app.integrations.aircall.list_calls, { per_page = 51 })
 print("caught:", ok, err)
 
-return { answered = #answered, seconds = total }
+return { providers = #catalog.providers, list_calls_params = #params }

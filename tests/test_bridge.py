@@ -133,7 +133,8 @@ def test_limits_validate_and_narrow_but_never_widen():
 
 def test_the_python_api_runs_isolated_by_default():
     from luagate import run_lua
+    from luagate.lua.echo_host import EchoHost
 
-    e = run_lua("print('hi') return app.echo({n = 1})")
+    e = run_lua("print('hi') return app.echo({n = 1})", host=EchoHost())
     assert e.executor == "isolated"
     assert (e.success, e.output, e.result) == (True, "hi\n", {"n": 1})

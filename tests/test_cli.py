@@ -24,7 +24,7 @@ def test_eval_prints_output_then_the_result():
 
 def test_file_and_stdin(tmp_path: Path):
     script = tmp_path / "s.lua"
-    script.write_text('print(app.echo("from file"))\n')
+    script.write_text('print("from " .. "file")\n')
     p = luagate("lua", str(script))
     assert (p.returncode, p.stdout) == (0, "from file\n")
     p = luagate("lua", stdin='print("from stdin")')

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from .lua.host import Host
     from .lua.limits import Limits
 
-__all__ = ["Limits", "__version__", "default_executor", "run_lua"]
+__all__ = ["Gateway", "Limits", "__version__", "default_executor", "run_lua"]
 
 _executors: dict[str, Any] = {}
 
@@ -56,12 +56,14 @@ def run_lua(
 ) -> Execution:
     """Run one Lua script and return its execution envelope (never raises for script errors).
 
-    ``host`` defaults to the test namespace (``app.echo``, ``app.fail``, ``app.sleep``).
+    ``host`` defaults to the gateway's (``app.integrations.*`` and ``docs.*``, with the accounts
+    configured for this user); :class:`luagate.lua.echo_host.EchoHost` is a small test host.
     """
     if host is None:
-        from .lua.echo_host import EchoHost
+        from .gateway.gateway import Gateway
+        from .gateway.lua_host import GatewayHost
 
-        host = EchoHost()
+        host = GatewayHost(Gateway())
     return default_executor(isolated).run(code, host, limits, on_output)
 
 
@@ -70,4 +72,8 @@ def __getattr__(name: str) -> Any:
         from .lua.limits import Limits
 
         return Limits
+    if name == "Gateway":
+        from .gateway.gateway import Gateway
+
+        return Gateway
     raise AttributeError(f"module 'luagate' has no attribute {name!r}")

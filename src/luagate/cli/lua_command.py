@@ -33,6 +33,11 @@ def add_parser(commands: Any) -> None:
     p.add_argument("--max-output", type=int, metavar="BYTES", help="printed output cap (1 MiB)")
     p.add_argument("--max-calls", type=int, metavar="N", help="host calls allowed (1000)")
     p.add_argument(
+        "--force",
+        action="store_true",
+        help="bypass the providers' read/write policy for this run (never validation or limits)",
+    )
+    p.add_argument(
         "--in-process",
         action="store_true",
         help="run in this process (faster start, weaker isolation)",
@@ -94,8 +99,6 @@ def _write(text: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import run_lua
-
     source = _read_source(args)
     if source is None:
         return EXIT_USAGE
@@ -103,10 +106,14 @@ def run(args: argparse.Namespace) -> int:
     if limits is None:
         return EXIT_USAGE
 
-    execution = run_lua(
+    from ..gateway.gateway import Gateway
+
+    gateway = Gateway(surface="lua")
+    execution = gateway.run_lua(
         source,
         limits=limits,
         isolated=not args.in_process,
+        force=args.force,
         on_output=None if args.json else _write,
     )
     if args.json:

@@ -65,7 +65,7 @@ _EXTENSION = (
         "string",
         "id of the owning user, as list_users gives it (not the extension number)",
     ),
-    Field("username", "string", "name of the owning user"),
+    Field("user_name", "string", "name of the owning user"),
     Field("email", "string", "email address of the owning user; null if none", nullable=True),
 )
 
