@@ -61,7 +61,7 @@ def function_sections(f: FunctionSpec, heading: str = "##") -> list[str]:
     out += [f"{sub} {'Examples' if len(f.examples) > 1 else 'Example'}", ""]
     for example in f.examples:
         if example.title and len(f.examples) > 1:
-            out += [f"**{example.title}**", ""]
+            out += [f"{sub}# {example.title}", ""]
         out += ["```lua", example.code, "```", ""]
     if f.returns:
         out += [

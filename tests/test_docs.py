@@ -1,0 +1,139 @@
+"""The generated agent docs reproduce both references, and every page derives from the specs."""
+
+from __future__ import annotations
+
+import pytest
+from test_spec_reference import (
+    AIRCALL_TEXT,
+    RAW_MARKER,
+    WILDIX_TEXT,
+    RefFunction,
+    parse_markdown,
+    parse_rendered,
+)
+
+from luagate.catalog.docs import Docs
+from luagate.catalog.schema import input_schema, output_schema
+from luagate.errors import UnknownFunctionError
+from luagate.providers.registry import provider_specs
+
+DOCS = Docs(provider_specs())
+REFERENCES = {
+    "aircall": ("markdown", parse_markdown(AIRCALL_TEXT)),
+    "wildix": ("rendered", parse_rendered(WILDIX_TEXT)),
+}
+
+
+def generated(provider: str) -> list[RefFunction]:
+    """The provider page luagate generates, read with the reference's own markdown parser."""
+    return parse_markdown(RAW_MARKER + DOCS.read(provider))
+
+
+def _cases():
+    for provider, (layout, functions) in REFERENCES.items():
+        ours = generated(provider)
+        for i, ref in enumerate(functions):
+            name = ref.name or ours[i].name
+            yield pytest.param(
+                layout, ours[i] if i < len(ours) else None, ref, id=f"{provider}.{name}"
+            )
+
+
+CASES = list(_cases())
+
+
+def _plain(text: str, layout: str) -> str:
+    return text.replace("`", "") if layout == "rendered" else text
+
+
+def test_provider_pages_have_the_reference_structure():
+    for provider, (_, functions) in REFERENCES.items():
+        page = DOCS.read(provider)
+        title = {"aircall": "Aircall", "wildix": "Wildix"}[provider]
+        assert page.startswith(f"# {title} — Lua API Reference\n")
+        assert [f.name for f in generated(provider)] == [
+            f.name for f in provider_specs()[list(REFERENCES).index(provider)].functions
+        ]
+        assert len(generated(provider)) == len(functions)
+        assert "\n## Multi-Account Usage\n" in page
+
+
+@pytest.mark.parametrize(("layout", "ours", "ref"), CASES)
+def test_description_and_parameter_rows(layout, ours, ref):
+    assert ours is not None
+    if ref.name:
+        assert ours.name == ref.name
+    assert _plain(ours.description, layout) == ref.description
+    ours_rows = [(n, t, r, _plain(d, layout)) for n, t, r, d in ours.params]
+    assert ours_rows == ref.params
+
+
+@pytest.mark.parametrize(("layout", "ours", "ref"), CASES)
+def test_examples(layout, ours, ref):
+    assert len(ours.examples) == len(ref.examples)
+    for (our_title, our_code), (ref_title, ref_code) in zip(
+        ours.examples, ref.examples, strict=True
+    ):
+        if ref_title is not None:
+            assert our_title == ref_title
+        if layout == "rendered":  # the rendered reference lost indentation
+            our_code = [line.strip() for line in our_code]
+            ref_code = [line.strip() for line in ref_code]
+        assert our_code == ref_code
+
+
+@pytest.mark.parametrize(("layout", "ours", "ref"), CASES)
+def test_sections_and_returns(layout, ours, ref):
+    titles = [t for t, _ in ours.sections]
+    assert titles[-1] == "Returns"  # every function documents what it returns
+    if layout == "markdown":
+        assert [s for s in ours.sections if s[0] != "Returns"] == ref.sections
+
+
+def test_multi_account_section_matches_the_reference():
+    reference = AIRCALL_TEXT.split(RAW_MARKER)[1]
+    expected = [
+        line for line in reference[reference.index("## Multi-Account Usage") :].splitlines() if line
+    ]
+    page = DOCS.read("aircall")
+    ours = [line for line in page[page.index("## Multi-Account Usage") :].splitlines() if line]
+    assert ours == expected
+
+
+def test_every_function_has_a_page_schema_and_search_entry():
+    for provider in provider_specs():
+        for f in provider.functions:
+            page = DOCS.read(f.full_name)
+            assert page.startswith(f"# {f.full_name}\n")
+            assert f"a **{f.kind}** function" in page
+            for p in f.params:
+                assert f"| `{p.name}` | {p.type} |" in page
+            schema = input_schema(f)
+            assert set(schema["properties"]) == {p.name for p in f.params}
+            assert set(output_schema(f)["properties"]) == {x.name for x in f.returns}
+            assert DOCS.read(f"app.integrations.{f.full_name}") == page
+            hits = [h["page"] for h in DOCS.search(f.name.replace("_", " "), limit=5)]
+            assert f.full_name in hits, (f.full_name, hits)
+
+
+def test_guides_and_the_catalog():
+    catalog = DOCS.list()
+    assert [g["page"] for g in catalog["guides"]] == ["overview", "errors", "examples"]
+    assert [p["page"] for p in catalog["providers"]] == ["aircall", "wildix"]
+    assert len(catalog["providers"][0]["functions"]) == 8
+    assert "`list_calls`" in DOCS.read("overview")
+    errors_page = DOCS.read("errors")
+    for kind in ("validation", "policy", "not_configured", "timeout", "call_limit"):
+        assert f"| `{kind}` |" in errors_page
+
+
+def test_unknown_page_suggests():
+    with pytest.raises(UnknownFunctionError, match=r"Did you mean: aircall\.list_calls"):
+        DOCS.read("aircall.list_call")
+
+
+def test_search_ranks_by_relevance():
+    hits = DOCS.search("create contact")
+    assert hits[0]["page"] == "aircall.create_contact"
+    assert DOCS.search("") == []
+    assert DOCS.search("zzzz-nothing") == []
