@@ -20,7 +20,6 @@ import signal
 import socket
 import sys
 import time
-import traceback
 
 from ..errors import LIMIT_ERRORS, LuagateError, MemoryLimitError
 from .channel import Channel, ChannelClosed, max_frame, to_wire
@@ -176,7 +175,7 @@ def zygote_main(control_fd: int) -> None:
                 run_worker(mapped)
             except BaseException:
                 status = 1
-                traceback.print_exc()
+                sys.__excepthook__(*sys.exc_info())  # C-level printing: no import needed
             finally:
                 os._exit(status)
         os.close(fds[0])
