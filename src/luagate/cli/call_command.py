@@ -1,0 +1,367 @@
+"""``luagate call <provider.function> [JSON] [--param value ...]``: one call through the gateway.
+
+Arguments come from a JSON object (the JSON argument, ``-`` for stdin, or stdin when it is piped
+and no JSON argument is given), then ``--arg NAME=VALUE`` and the function's own parameters as
+kebab-case flags (``--per-page 10`` → ``per_page``), which override the JSON. Those flags are not
+declared to argparse: they are read here against the function's spec, and each value is coerced
+by the parameter's declared type (``--q 007`` stays the string ``"007"``).
+
+``main()`` hands this command its tokens unparsed (argparse cannot take flags it does not know
+the names of in advance); ``add_parser`` only registers it for ``luagate --help``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from . import common
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from ..catalog.spec import Field, FunctionSpec, Param
+
+OWN_FLAGS = ("--account", "--arg", "--dry-run", "--force", "--json", "--help", "-h")
+BOOLEAN_WORDS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+USAGE = (
+    "usage: luagate call PROVIDER.FUNCTION [JSON | -] [--PARAM VALUE ...] [--arg NAME=VALUE ...]\n"
+    "                    [--account NAME] [--dry-run] [--force] [--json]"
+)
+HELP = f"""{USAGE}
+
+Call one function through the gateway: arguments are validated against its spec, the provider's
+read/write policy applies (--force bypasses only that), and the result is printed.
+
+Arguments, later ones overriding earlier ones:
+  JSON                a JSON object of arguments ('-' reads it from stdin; piped stdin is read
+                      when no JSON is given)
+  --PARAM VALUE       a parameter as a kebab-case flag: --per-page 10 sets per_page (also
+                      --per-page=10); the value is coerced by the parameter's type; an array
+                      takes a JSON array or repeated flags (--tags a --tags b)
+  --arg NAME=VALUE    the same, by the parameter's name
+
+Options:
+  --account NAME      the account to use (default: the provider's default account)
+  --dry-run           validate and check policy and credentials; call nothing
+  --force             bypass the read/write policy for this call (nothing else)
+  --json              print the call envelope as JSON, and nothing else
+  -h, --help          this help; with a function, its parameters
+
+Exit 0 when the call succeeds, 1 when it fails, 2 on a usage error.
+Shortcut: luagate PROVIDER FUNCTION [...] is luagate call PROVIDER.FUNCTION [...].
+"""
+
+
+def add_parser(commands: Any) -> None:
+    import argparse
+
+    p = commands.add_parser(
+        "call",
+        help="call one function: luagate call aircall.list_calls --per-page 5",
+        add_help=False,
+    )
+    p.add_argument("tokens", nargs=argparse.REMAINDER)
+
+
+class Request:
+    """What the tokens asked for."""
+
+    def __init__(self) -> None:
+        self.function_name: str | None = None
+        self.spec: FunctionSpec | None = None
+        self.unknown = False  # the function does not exist: the gateway will say so
+        self.json_text: str | None = None
+        self.flags: dict[str, Any] = {}
+        self.account: str | None = None
+        self.dry_run = False
+        self.force = False
+        self.json = False
+        self.help = False
+
+
+def flag_name(param_name: str) -> str:
+    return "--" + param_name.replace("_", "-")
+
+
+def _find_param(spec: FunctionSpec, name: str) -> Param | None:
+    wanted = name.replace("-", "_")
+    return spec.param(wanted)
+
+
+def _unknown_flag(spec: FunctionSpec, flag: str) -> Exception:
+    import difflib
+
+    flags = [flag_name(p.name) for p in spec.params]
+    close = difflib.get_close_matches(flag, flags + list(OWN_FLAGS), n=1, cutoff=0.6)
+    message = f"unknown option {flag} for {spec.full_name}."
+    if close:
+        message += f" Did you mean {close[0]}?"
+    if flags:
+        message += " Its parameters: " + " ".join(flags) + "."
+    else:
+        message += " It takes no parameters."
+    return common.usage(message)
+
+
+def _coerce(param: Param | Field, raw: str, source: str) -> Any:
+    """A flag's text as the value the parameter's type asks for."""
+    kind = param.type
+    if kind == "string":
+        return raw
+    if kind == "integer":
+        text = raw.strip()
+        digits = text[1:] if text[:1] in "+-" else text
+        if not digits.isascii() or not digits.isdigit():
+            raise common.usage(f"{source}: {param.name} must be an integer, got {raw!r}")
+        return int(text)
+    if kind == "number":
+        import math
+
+        try:
+            value = float(raw)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or "_" in raw:
+            raise common.usage(f"{source}: {param.name} must be a number, got {raw!r}")
+        return value
+    if kind == "boolean":
+        word = raw.strip().lower()
+        if word not in BOOLEAN_WORDS:
+            raise common.usage(
+                f"{source}: {param.name} must be true/false (or 1/0, yes/no), got {raw!r}"
+            )
+        return BOOLEAN_WORDS[word]
+    if kind == "array":
+        if raw.lstrip().startswith("["):
+            value = _json_value(raw, source, param.name)
+            if not isinstance(value, list):
+                raise common.usage(f"{source}: {param.name} must be a JSON array, got {raw!r}")
+            return value
+        item = param.items
+        if item is None or item.type == "string":
+            return [raw]
+        return [_coerce(item, raw, source)]
+    # object
+    value = _json_value(raw, source, param.name)
+    if not isinstance(value, dict):
+        raise common.usage(f"{source}: {param.name} must be a JSON object, got {raw!r}")
+    return value
+
+
+def _json_value(raw: str, source: str, name: str) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError as e:
+        raise common.usage(f"{source}: {name} is not valid JSON ({e.msg}): {raw!r}") from None
+
+
+def _add_flag(request: Request, param: Param, raw: str, source: str) -> None:
+    value = _coerce(param, raw, source)
+    if param.type == "array":
+        request.flags.setdefault(param.name, []).extend(value)
+    elif param.name in request.flags:
+        raise common.usage(f"{source}: {param.name} is given more than once")
+    else:
+        request.flags[param.name] = value
+
+
+def parse(tokens: list[str], resolve: Any) -> Request:
+    """Read the tokens left to right. ``resolve(name)`` returns the function's spec or None."""
+    request = Request()
+    i, n = 0, len(tokens)
+    positional_only = False
+    while i < n:
+        token = tokens[i]
+        i += 1
+        if positional_only or token == "-" or not token.startswith("-"):
+            if request.function_name is None:
+                request.function_name = token
+                request.spec = resolve(token)
+                request.unknown = request.spec is None
+            elif request.unknown:
+                continue  # the unknown function is the error to report
+            elif request.json_text is None:
+                request.json_text = token
+            else:
+                raise common.usage(
+                    f"unexpected argument {token!r}: give the arguments as one JSON object, "
+                    "or as --name value flags"
+                )
+            continue
+        if token == "--":
+            positional_only = True
+            continue
+        name, eq, inline = token.partition("=")
+
+        def value(name: str = name, eq: str = eq, inline: str = inline) -> str:
+            nonlocal i
+            if eq:
+                return inline
+            if i >= n or tokens[i].partition("=")[0] in OWN_FLAGS:
+                raise common.usage(
+                    f"{name} needs a value (write {name}=VALUE for one that starts with --)"
+                )
+            i += 1
+            return tokens[i - 1]
+
+        if name in ("-h", "--help"):
+            request.help = True
+        elif name in ("--json", "--dry-run", "--force"):
+            if eq:
+                raise common.usage(f"{name} takes no value")
+            setattr(request, name[2:].replace("-", "_"), True)
+        elif name == "--account":
+            request.account = value()
+        elif name == "--arg":
+            item = value()
+            key, has_eq, raw = item.partition("=")
+            if request.unknown:
+                continue
+            if request.spec is None:
+                raise common.usage("name the function before its arguments")
+            if not has_eq:
+                raise common.usage(f"--arg takes NAME=VALUE, got {item!r}")
+            param = _find_param(request.spec, key.strip())
+            if param is None:
+                raise _unknown_flag(request.spec, flag_name(key.strip()))
+            _add_flag(request, param, raw, f"--arg {key}")
+        elif request.unknown:
+            continue
+        elif request.spec is None:
+            raise common.usage(
+                f"{name}: name the function first: luagate call PROVIDER.FUNCTION {name} ..."
+            )
+        elif not name.startswith("--"):
+            raise _unknown_flag(request.spec, name)
+        else:
+            param = _find_param(request.spec, name[2:])
+            if param is None:
+                raise _unknown_flag(request.spec, name)
+            if param.type == "boolean" and not eq:
+                # a bare boolean flag means true; a following boolean word is its value
+                if i < n and tokens[i].strip().lower() in BOOLEAN_WORDS:
+                    raw = tokens[i]
+                    i += 1
+                else:
+                    raw = "true"
+            else:
+                raw = value()
+            _add_flag(request, param, raw, name)
+    return request
+
+
+def _arguments(request: Request) -> dict[str, Any]:
+    """The JSON object (argument or stdin), then the flags over it."""
+    text, source = request.json_text, "the JSON argument"
+    if text == "-" or (text is None and not _stdin_is_tty()):
+        text, source = sys.stdin.read(), "stdin"
+        if not text.strip():
+            if request.json_text == "-":
+                raise common.usage("stdin is empty: expected a JSON object of arguments")
+            text = None
+    args: dict[str, Any] = {}
+    if text is not None:
+        try:
+            data = json.loads(text)
+        except ValueError as e:
+            raise common.usage(f"{source} is not valid JSON ({e.msg}): {text[:80]!r}") from None
+        if data is not None and not isinstance(data, dict):
+            raise common.usage(
+                f'{source} must be a JSON object of named arguments, like {{"per_page": 10}}'
+            )
+        args = data or {}
+    args.update(request.flags)
+    return args
+
+
+def _stdin_is_tty() -> bool:
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):  # closed or replaced stdin
+        return False
+
+
+def _ask(function: FunctionSpec, account: str | None) -> bool:
+    """Ask the person at the terminal (stderr for the question, stdin for the answer)."""
+    sys.stderr.write(f"Allow {function.full_name} ({function.kind}) on account {account}? [y/N] ")
+    sys.stderr.flush()
+    answer = sys.stdin.readline()
+    return answer.strip().lower() in ("y", "yes")
+
+
+def function_help(spec: FunctionSpec) -> str:
+    lines = [
+        f"usage: luagate call {spec.full_name} [JSON | -] [--PARAM VALUE ...] [--account NAME]",
+        "                    [--dry-run] [--force] [--json]",
+        "",
+        f"{spec.full_name} — a {spec.kind} function. {spec.description}",
+        "",
+    ]
+    if not spec.params:
+        lines.append("It takes no parameters.")
+    else:
+        rows = []
+        for p in spec.params:
+            kind = p.type + (", required" if p.required else "")
+            if p.type == "array":
+                kind += ", repeatable"
+            rows.append((flag_name(p.name), kind, p.description))
+        lines.append("Parameters:")
+        lines.append(common.table(("FLAG", "TYPE", "DESCRIPTION"), rows, indent="  "))
+    lines += [
+        "",
+        f"Full documentation: luagate docs {spec.full_name}    "
+        f"JSON Schema: luagate schema {spec.full_name}",
+    ]
+    return "\n".join(lines)
+
+
+def main(tokens: list[str]) -> int:
+    from ..errors import LuagateError, UnknownFunctionError
+
+    json_mode = "--json" in tokens
+    try:
+        gateway_box: list[Any] = []
+
+        def resolve(name: str) -> FunctionSpec | None:
+            try:
+                return gateway().function(name)[1]
+            except UnknownFunctionError:
+                return None
+
+        def gateway() -> Any:
+            if not gateway_box:
+                # someone to ask only when a person is at the terminal and stdin is not data
+                ask = _ask if _stdin_is_tty() else None
+                gateway_box.append(common.build_gateway(ask=ask))
+            return gateway_box[0]
+
+        request = parse(tokens, resolve)
+        json_mode = request.json
+        if request.help:
+            common.out(function_help(request.spec) if request.spec else HELP)
+            return common.EXIT_OK
+        if request.function_name is None:
+            raise common.usage(
+                "name the function to call: luagate call PROVIDER.FUNCTION (luagate list)"
+            )
+        args = {} if request.unknown else _arguments(request)
+        envelope = gateway().call(
+            request.function_name,
+            args,
+            account=request.account,
+            dry_run=request.dry_run,
+            force=request.force,
+        )
+    except LuagateError as e:
+        return common.report(e, json_mode=json_mode, prog="luagate call")
+    if request.json:
+        common.emit_json(envelope)
+    elif envelope["success"]:
+        common.emit_json(envelope["data"])
+    else:
+        error = envelope["error"]
+        common.err(f"error[{error['type']}]: {error['message']}")
+    return common.EXIT_OK if envelope["success"] else common.EXIT_FAILURE

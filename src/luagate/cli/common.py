@@ -1,0 +1,153 @@
+"""What the commands share: building the gateway, printing JSON and tables, reporting errors.
+
+Kept import-light (``sys`` and ``json`` only): every command loads it, and ``luagate docs``
+answers on a cold start. The gateway, the account store and the specs are imported inside the
+functions that need them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import Any
+
+    from ..catalog.docs import Docs
+    from ..catalog.spec import FunctionSpec, ProviderSpec
+    from ..errors import LuagateError
+    from ..gateway.gateway import Gateway
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+# -- building things ----------------------------------------------------------------------------
+
+
+def build_gateway(*, ask: Callable[[FunctionSpec, str | None], bool] | None = None) -> Gateway:
+    """The one place the CLI builds its gateway (tests replace this to inject a stub client)."""
+    from ..accounts.store import AccountStore
+    from ..gateway.gateway import Gateway
+
+    return Gateway(AccountStore(), ask=ask, surface="cli")
+
+
+def load_docs() -> Docs:
+    """The documentation alone, without the account store: what ``docs``/``search`` need."""
+    from ..catalog.docs import Docs
+    from ..providers.registry import provider_specs
+
+    return Docs(provider_specs())
+
+
+def provider_names() -> tuple[str, ...]:
+    from ..providers.registry import PROVIDER_NAMES
+
+    return PROVIDER_NAMES
+
+
+def provider_spec(name: str) -> ProviderSpec:
+    """A provider's spec by name (the name was checked by argparse's ``choices``)."""
+    from ..providers.registry import provider_specs
+
+    return next(p for p in provider_specs() if p.name == name)
+
+
+# -- output -------------------------------------------------------------------------------------
+
+
+def emit_json(value: Any) -> None:
+    """A JSON value on stdout, and nothing else: what ``--json`` promises."""
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def out(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+
+
+def err(text: str) -> None:
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
+def table(headers: Iterable[str], rows: Iterable[Iterable[Any]], indent: str = "") -> str:
+    """Plain aligned columns (rich's import costs more than these tables are worth)."""
+    lines = [[str(c) for c in headers], *([str(c) for c in row] for row in rows)]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+    return "\n".join(
+        indent + "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
+        for line in lines
+    )
+
+
+def one_line(text: str, width: int = 100) -> str:
+    """The first line of a description, cut to ``width``."""
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= width else line[: width - 3].rstrip() + "..."
+
+
+def report(error: LuagateError, *, json_mode: bool, prog: str = "luagate") -> int:
+    """Print an error the way every command does; return its exit code.
+
+    Usage errors (exit 2) go to stderr as ``<prog>: error: ...``. Other failures (exit 1) go to
+    stdout as ``{"error": {...}}`` under ``--json`` (so stdout stays one JSON value), else to
+    stderr as ``error[<type>]: <message>``.
+    """
+    if error.type == "usage":
+        err(f"{prog}: error: {error.message}")
+        return EXIT_USAGE
+    if json_mode:
+        emit_json({"error": error.to_dict()})
+    else:
+        err(f"error[{error.type}]: {error.message}")
+    return EXIT_FAILURE
+
+
+def usage(message: str) -> LuagateError:
+    from ..errors import UsageError
+
+    return UsageError(message)
+
+
+# -- accounts -----------------------------------------------------------------------------------
+
+
+def secret_env_name(provider: str, field: str) -> str:
+    """The environment variable a secret's ``env:`` reference is suggested to use."""
+    return f"{provider.upper()}_{field.upper()}"
+
+
+def configure_command(spec: ProviderSpec, account: str, fields: Iterable[str]) -> str:
+    """The exact command that stores ``fields`` (secrets as ``env:`` references, as the gateway's
+    own error messages suggest, so no secret has to be typed into a command line)."""
+    parts = [f"luagate configure {spec.name}", f"--account {account}"]
+    for name in fields:
+        field = spec.credential(name)
+        if field is not None and field.secret:
+            parts.append(f"--set {name}=env:{secret_env_name(spec.name, name)}")
+        else:
+            parts.append(f"--set {name}=<{name}>")
+    return " ".join(parts)
+
+
+def closest_set(spec: ProviderSpec, have: set[str]) -> tuple[str, ...]:
+    """The credential set an account is closest to completing (the first one when tied)."""
+    return max(spec.credential_sets, key=lambda group: len(have & set(group)))
+
+
+def is_present(value: Any) -> bool:
+    return value not in (None, "")
+
+
+def account_ready(store: Any, spec: ProviderSpec, account: str) -> bool:
+    """Does the account hold one complete credential set, with its env references set?
+    (Judged without decrypting anything.)"""
+    stored = store.stored_fields(spec, account)
+    unset = {field for field, _ in store.missing_env_references(spec, account)}
+    return any(
+        all(is_present(stored.get(n)) and n not in unset for n in group)
+        for group in spec.credential_sets
+    )

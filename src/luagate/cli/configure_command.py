@@ -1,0 +1,189 @@
+"""``luagate configure <provider>``: set or unset an account's fields, its policy, the default
+account; or delete an account.
+
+Secrets can come from stdin (``--stdin-json``) so they never appear in a command line, and what
+is printed about a change never includes a secret's value.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from . import common
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from typing import Any
+
+    from ..catalog.spec import ProviderSpec
+
+POLICY_CHOICES = ("allow", "ask", "deny")
+
+
+def add_parser(commands: Any) -> None:
+    p = commands.add_parser(
+        "configure",
+        help="set an account's credentials, the policy, the default account",
+        description="Change a provider's account (fields, default, deletion) or its read/write "
+        "policy. Secret fields are stored encrypted; a value 'env:NAME' stores a reference to "
+        "the environment variable NAME instead. --stdin-json reads a JSON object of fields from "
+        "stdin, so secrets need not appear in the command line.",
+    )
+    p.add_argument("provider", choices=common.provider_names())
+    p.add_argument(
+        "--account", default="default", metavar="NAME", help="the account (default: default)"
+    )
+    p.add_argument(
+        "--set",
+        dest="set_values",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="set a field (repeatable)",
+    )
+    p.add_argument(
+        "--unset", action="append", default=[], metavar="FIELD", help="remove a field (repeatable)"
+    )
+    p.add_argument(
+        "--stdin-json",
+        action="store_true",
+        help='read {"field": "value", ...} from stdin (null unsets a field)',
+    )
+    p.add_argument("--read", choices=POLICY_CHOICES, help="policy for read functions")
+    p.add_argument("--write", choices=POLICY_CHOICES, help="policy for write functions")
+    p.add_argument("--default", action="store_true", help="make this account the default")
+    p.add_argument("--delete", action="store_true", help="delete this account")
+    p.add_argument("--json", action="store_true", help="print JSON (and nothing else)")
+    p.set_defaults(run=run)
+
+
+def _parse_set(items: list[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for item in items:
+        name, eq, value = item.partition("=")
+        if not eq or not name:
+            raise common.usage(f"--set takes FIELD=VALUE, got {item.split('=')[0]!r} without '='")
+        values[name.strip()] = value
+    return values
+
+
+def _read_stdin_json() -> tuple[dict[str, str], list[str]]:
+    text = sys.stdin.read()
+    try:
+        data = json.loads(text) if text.strip() else {}
+    except ValueError as e:
+        raise common.usage(f"--stdin-json: stdin is not valid JSON ({e.msg})") from None
+    if not isinstance(data, dict):
+        raise common.usage('--stdin-json: stdin must hold a JSON object {"field": "value", ...}')
+    values, unset = {}, []
+    for name, value in data.items():
+        if value is None:
+            unset.append(name)
+        elif isinstance(value, str):
+            values[name] = value
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            values[name] = json.dumps(value)
+        else:
+            raise common.usage(f"--stdin-json: field {name} must be a string")
+    return values, unset
+
+
+def _shown(spec: ProviderSpec, name: str, value: str) -> dict[str, Any]:
+    """A change as it may be printed: a secret's value never, an env reference as itself."""
+    field = spec.credential(name)
+    change: dict[str, Any] = {"field": name, "action": "set"}
+    if field is not None and field.secret:
+        change["secret"] = True
+        if value.startswith("env:"):
+            change["value"] = value
+    else:
+        change["value"] = value
+    return change
+
+
+def configure(spec: ProviderSpec, args: argparse.Namespace) -> dict[str, Any]:
+    from ..accounts.store import check_account_name
+
+    set_values = {}
+    unset: list[str] = []
+    if args.stdin_json:
+        set_values, unset = _read_stdin_json()
+    set_values.update(_parse_set(args.set_values))
+    unset += [name.strip() for name in args.unset]
+    changes_fields = bool(set_values or unset)
+    if args.delete and (changes_fields or args.default):
+        raise common.usage(
+            "--delete cannot be combined with --set, --unset, --stdin-json or --default"
+        )
+    if not (changes_fields or args.delete or args.default or args.read or args.write):
+        raise common.usage(
+            "nothing to change: give --set FIELD=VALUE, --unset FIELD, --stdin-json, "
+            "--read/--write allow|ask|deny, --default or --delete "
+            f"(the fields: luagate fields {spec.name})"
+        )
+    both = set(set_values) & set(unset)
+    if both:
+        raise common.usage(f"{', '.join(sorted(both))}: both set and unset")
+
+    store = common.build_gateway().store
+    account = args.account
+    result: dict[str, Any] = {"provider": spec.name, "account": account, "changes": []}
+    if args.delete:
+        check_account_name(spec, account)
+        if not store.delete_account(spec, account):
+            from ..errors import NotConfiguredError
+
+            known = ", ".join(store.accounts(spec)) or "none"
+            raise NotConfiguredError(
+                f"{spec.name} has no stored account {account!r} to delete (accounts: {known})"
+            )
+        result["deleted"] = True
+        if account in store.accounts(spec):
+            result["note"] = (
+                f"{account!r} is still defined by LUAGATE_{spec.name.upper()}_"
+                f"{account.upper()}_* environment variables"
+            )
+    if changes_fields:
+        store.configure(spec, account, set_values=set_values, unset=unset)
+        result["changes"] = [_shown(spec, n, v) for n, v in set_values.items()]
+        result["changes"] += [{"field": n, "action": "unset"} for n in unset]
+    if args.read or args.write:
+        store.set_policy(spec.name, read=args.read, write=args.write)
+        result["policy"] = store.policy(spec.name)
+    if args.default:
+        store.set_default(spec, account)
+    result["default_account"] = store.default_account(spec)
+    if not args.delete:
+        result["ready"] = common.account_ready(store, spec, account)
+    return result
+
+
+def run(args: argparse.Namespace) -> int:
+    spec = common.provider_spec(args.provider)
+    result = configure(spec, args)
+    if args.json:
+        common.emit_json(result)
+        return common.EXIT_OK
+    where = f"{spec.name} account {result['account']!r}"
+    if result.get("deleted"):
+        common.out(f"deleted {where}")
+        if "note" in result:
+            common.out(result["note"])
+    for change in result["changes"]:
+        name = change["field"]
+        if change["action"] == "unset":
+            common.out(f"{where}: unset {name}")
+        elif "value" in change:
+            common.out(f"{where}: set {name} = {change['value']}")
+        else:
+            common.out(f"{where}: set {name} (secret, stored encrypted)")
+    if "policy" in result:
+        policy = result["policy"]
+        common.out(f"{spec.name} policy: read={policy['read']} write={policy['write']}")
+    if args.default:
+        common.out(f"{spec.name} default account: {result['default_account']}")
+    if result.get("ready") is False and result["changes"]:
+        common.out(f"{where} is not complete yet: luagate doctor {spec.name}")
+    return common.EXIT_OK

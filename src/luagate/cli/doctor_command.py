@@ -1,0 +1,186 @@
+"""``luagate doctor [provider]``: what is missing, and the exact command that fixes each thing.
+
+Checks, per provider and account: a complete credential set, ``env:`` references whose variable
+is unset, secrets that cannot be decrypted with the current key; and once: the permissions of the
+key file and of config.json. A provider with no account is a problem when it is named, or when
+no provider has an account at all; otherwise it is reported as not configured and left alone.
+"""
+
+from __future__ import annotations
+
+import stat
+
+from . import common
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from pathlib import Path
+    from typing import Any
+
+    from ..catalog.spec import ProviderSpec
+
+
+def add_parser(commands: Any) -> None:
+    p = commands.add_parser(
+        "doctor",
+        help="what is missing, and the exact command to fix it",
+        description="Check accounts (complete credential sets, env references, decryptable "
+        "secrets) and file permissions; print each problem with the exact command that fixes "
+        "it. Exit 1 when anything is missing.",
+    )
+    p.add_argument("provider", nargs="?", choices=common.provider_names(), help="only this one")
+    p.add_argument("--json", action="store_true", help="print JSON (and nothing else)")
+    p.set_defaults(run=run)
+
+
+def _problem(provider: str | None, account: str | None, problem: str, fix: str) -> dict[str, Any]:
+    return {"provider": provider, "account": account, "problem": problem, "fix": fix}
+
+
+def _private(path: Path, what: str) -> dict[str, Any] | None:
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return None
+    if mode & 0o077:
+        return _problem(
+            None, None, f"{what} {path} is readable by others (mode {mode:o})", f"chmod 600 {path}"
+        )
+    return None
+
+
+def _check_account(
+    store: Any, spec: ProviderSpec, account: str, decrypt: bool
+) -> list[dict[str, Any]]:
+    from ..errors import SecretStoreError
+
+    problems = []
+    stored = store.stored_fields(spec, account)
+    unset = dict(store.missing_env_references(spec, account))
+    for field, variable in unset.items():
+        problems.append(
+            _problem(
+                spec.name,
+                account,
+                f"{field} refers to the environment variable {variable}, which is not set",
+                f"export {variable}=<{field}>",
+            )
+        )
+    have = {name for name, value in stored.items() if common.is_present(value)}
+    if not any(set(group) <= have for group in spec.credential_sets):
+        group = common.closest_set(spec, have)
+        missing = [name for name in group if name not in have]
+        sets = " or ".join(" + ".join(g) for g in spec.credential_sets)
+        problems.append(
+            _problem(
+                spec.name,
+                account,
+                f"missing credentials: {', '.join(missing)} (a complete set is {sets})",
+                common.configure_command(spec, account, missing),
+            )
+        )
+    for field, value in stored.items():
+        if decrypt and isinstance(value, dict) and "encrypted" in value:
+            try:
+                store.secrets.decrypt(value["encrypted"], field)  # checked, never kept or shown
+            except SecretStoreError as e:
+                problems.append(
+                    _problem(
+                        spec.name,
+                        account,
+                        e.message,
+                        common.configure_command(spec, account, [field]),
+                    )
+                )
+    return problems
+
+
+def diagnose(provider: str | None = None) -> dict[str, Any]:
+    from ..errors import SecretStoreError
+
+    try:
+        gateway = common.build_gateway()
+        store = gateway.store
+        store.accounts(gateway.providers[0])  # reads config.json
+    except SecretStoreError as e:  # config.json itself cannot be read
+        from ..accounts.paths import luagate_home
+        from ..accounts.store import CONFIG_FILE
+
+        path = luagate_home() / CONFIG_FILE
+        fix = f"correct the JSON in {path}, or start over: mv {path} {path}.broken"
+        return {"ok": False, "checked": [], "problems": [_problem(None, None, e.message, fix)]}
+    problems: list[dict[str, Any]] = []
+    checked: list[dict[str, Any]] = []
+    key_problem = None
+    if not store.secrets.key_from_env:
+        key_problem = _private(store.secrets.key_path, "the secret key file")
+        if key_problem:
+            problems.append(key_problem)
+    problem = _private(store.config_path, "the account file")
+    if problem:
+        problems.append(problem)
+
+    specs = [s for s in gateway.providers if provider in (None, s.name)]
+    accounts = {spec.name: store.accounts(spec) for spec in specs}
+    nothing_configured = not any(accounts.values())
+    for spec in specs:
+        names = accounts[spec.name]
+        if not names:
+            required = provider is not None or nothing_configured
+            checked.append(
+                {"provider": spec.name, "account": None, "ok": not required, "configured": False}
+            )
+            if required:
+                problems.append(
+                    _problem(
+                        spec.name,
+                        None,
+                        f"{spec.name} has no account",
+                        common.configure_command(spec, "default", spec.credential_sets[0]),
+                    )
+                )
+            continue
+        for name in names:
+            found = _check_account(store, spec, name, decrypt=key_problem is None)
+            problems += found
+            checked.append(
+                {"provider": spec.name, "account": name, "ok": not found, "configured": True}
+            )
+    return {"ok": not problems, "checked": checked, "problems": problems}
+
+
+def run(args: argparse.Namespace) -> int:
+    result = diagnose(args.provider)
+    if args.json:
+        common.emit_json(result)
+    else:
+        _print(result)
+    return common.EXIT_OK if result["ok"] else common.EXIT_FAILURE
+
+
+def _print(result: dict[str, Any]) -> None:
+    for problem in result["problems"]:
+        if problem["provider"] is None:
+            common.out(f"✗ {problem['problem']}")
+            common.out(f"    fix: {problem['fix']}")
+    for entry in result["checked"]:
+        where = entry["provider"] + (f" account {entry['account']!r}" if entry["account"] else "")
+        if not entry["configured"] and entry["ok"]:
+            common.out(f"- {where}: not configured (optional)")
+            continue
+        mine = [
+            p
+            for p in result["problems"]
+            if p["provider"] == entry["provider"] and p["account"] == entry["account"]
+        ]
+        if not mine:
+            common.out(f"✓ {where}: ready")
+        for p in mine:
+            common.out(f"✗ {where}: {p['problem']}")
+            common.out(f"    fix: {p['fix']}")
+    if result["ok"]:
+        common.out("Nothing is missing.")
+    else:
+        n = len(result["problems"])
+        common.out(f"{n} problem{'s' if n != 1 else ''} found.")

@@ -1,0 +1,74 @@
+"""``luagate status``: per provider, whether it is usable, its accounts, default and policy."""
+
+from __future__ import annotations
+
+from . import common
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from typing import Any
+
+
+def add_parser(commands: Any) -> None:
+    p = commands.add_parser(
+        "status",
+        help="providers: configured or not, accounts, default account, policy",
+        description="Per provider: configured (at least one account holds a complete credential "
+        "set), its accounts, the default account, how many functions, and the read/write policy. "
+        "Nothing is decrypted; 'luagate doctor' checks more deeply.",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON (and nothing else)")
+    p.set_defaults(run=run)
+
+
+def status() -> list[dict[str, Any]]:
+    gateway = common.build_gateway()
+    store = gateway.store
+    result = []
+    for spec in gateway.providers:
+        accounts = [
+            {"name": name, "ready": common.account_ready(store, spec, name)}
+            for name in store.accounts(spec)
+        ]
+        result.append(
+            {
+                "provider": spec.name,
+                "title": spec.title,
+                "configured": any(a["ready"] for a in accounts),
+                "accounts": accounts,
+                "default_account": store.default_account(spec),
+                "functions": len(spec.functions),
+                "policy": store.policy(spec.name),
+            }
+        )
+    return result
+
+
+def run(args: argparse.Namespace) -> int:
+    providers = status()
+    if args.json:
+        common.emit_json(providers)
+        return common.EXIT_OK
+    rows = []
+    for p in providers:
+        accounts = ", ".join(
+            a["name"] + ("" if a["ready"] else " (incomplete)") for a in p["accounts"]
+        )
+        policy = p["policy"]
+        rows.append(
+            (
+                p["provider"],
+                "yes" if p["configured"] else "no",
+                accounts or "-",
+                p["default_account"] or "-",
+                p["functions"],
+                f"read={policy['read']} write={policy['write']}",
+            )
+        )
+    headers = ("PROVIDER", "CONFIGURED", "ACCOUNTS", "DEFAULT", "FUNCTIONS", "POLICY")
+    common.out(common.table(headers, rows))
+    if not all(p["configured"] for p in providers):
+        common.out()
+        common.out("What is missing, and the command to fix it: luagate doctor")
+    return common.EXIT_OK
