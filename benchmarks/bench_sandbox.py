@@ -47,6 +47,7 @@ except ImportError as e:  # pragma: no cover - a usage hint, not a code path
 # ------------------------------------------------------------------------------------------------
 
 MS, US = 1e-3, 1e-6
+NOISE_PROBE_S = 1.0
 
 TARGETS = {
     "sandbox_create": 0.5 * MS,
@@ -109,10 +110,13 @@ class Config:
     def __init__(self, quick: bool) -> None:
         self.mode = "quick" if quick else "full"
         self.create_reps = 100 if quick else 300
-        self.calls_n = 1000  # host calls per loop (the default max_calls is 1000 as well)
-        self.calls_reps_in_process = 7 if quick else 21
-        self.calls_reps_isolated = 7 if quick else 21
-        self.return1_reps_isolated = 60 if quick else 200
+        # Host calls per loop. Short loops and many of them: on a shared or virtual machine,
+        # scheduling stalls of tens of ms hit a few samples hard and the median ignores them;
+        # with long loops every sample would carry a share of the stalls.
+        self.calls_n = 200
+        self.calls_reps_in_process = 15 if quick else 41
+        self.calls_reps_isolated = 9 if quick else 31
+        self.return1_reps_isolated = 40 if quick else 200
         self.return1_reps_in_process = 100 if quick else 300
         self.cold_reps = 5 if quick else 21
 
@@ -244,6 +248,22 @@ def bench_sandbox_create(cfg: Config) -> list[Figure]:
     ]
 
 
+class LoopSample:
+    """One paired measurement of the call loop (wall-clock seconds per call).
+
+    Process CPU time is deliberately not used: on kernels with tick-based CPU accounting
+    (common in VMs) it is sampled, and biased for processes that wake up often.
+    """
+
+    def __init__(self, n: int, base: float, with_calls: float) -> None:
+        self.per_call = (with_calls - base) / n  # with calls − without
+        self.raw = with_calls / n  # with calls, fixed costs included
+
+
+def _median_of(samples: list[LoopSample], field: str) -> float:
+    return statistics.median(getattr(s, field) for s in samples)
+
+
 def bench_calls_in_process(cfg: Config) -> list[Figure]:
     """2. ``app.echo`` round trips inside one in-process sandbox, with the real Bridge."""
     host = BenchHost()
@@ -269,27 +289,25 @@ def bench_calls_in_process(cfg: Config) -> list[Figure]:
             raise RuntimeError(f"the call loop failed: {outcome.error!r}")
         return elapsed
 
-    for _ in range(2):
+    for _ in range(3):
         run_once(base_code, 0)
         run_once(call_code, n)
-    per_call, raw = [], []
-    for _ in range(cfg.calls_reps_in_process):
-        base = run_once(base_code, 0)
-        with_calls = run_once(call_code, n)
-        per_call.append((with_calls - base) / n)
-        raw.append(with_calls / n)
-    raw_median = statistics.median(raw)
+    samples = [
+        LoopSample(n, run_once(base_code, 0), run_once(call_code, n))
+        for _ in range(cfg.calls_reps_in_process)
+    ]
     return [
         Figure(
             "call_in_process",
             "Host call from Lua, in-process (per call)",
-            per_call,
+            [s.per_call for s in samples],
             "µs",
             TARGETS["call_in_process"],
-            count=f"{len(per_call)}×{n}",
+            count=f"{len(samples)}×{n}",
             notes=(
-                f"(loop with calls − same loop without) / {n}, paired; "
-                f"raw loop/{n} = {fmt(raw_median, 'µs')}; 20-field reply, Bridge included"
+                f"wall: (loop with calls − same loop without) / {n}, paired, in one `Sandbox`; "
+                f"raw loop/{n} = {fmt(_median_of(samples, 'raw'), 'µs')}; "
+                "20-field reply, real `Bridge`"
             ),
         )
     ]
@@ -314,26 +332,28 @@ def bench_isolated(cfg: Config, executor: IsolatedExecutor) -> list[Figure]:
 
     # 3. Per-call cost through the worker.
     try:
-        for _ in range(2):
+        for _ in range(3):
             run_once(base_code, 0, host, limits)
             run_once(call_code, n, host, limits)
-        per_call, raw = [], []
-        for _ in range(cfg.calls_reps_isolated):
-            base = run_once(base_code, 0, host, limits)
-            with_calls = run_once(call_code, n, host, limits)
-            per_call.append((with_calls - base) / n)
-            raw.append(with_calls / n)
+        samples = [
+            LoopSample(
+                n, run_once(base_code, 0, host, limits), run_once(call_code, n, host, limits)
+            )
+            for _ in range(cfg.calls_reps_isolated)
+        ]
         figures.append(
             Figure(
                 "call_isolated",
                 "Host call through the worker, isolated (per call)",
-                per_call,
+                [s.per_call for s in samples],
                 "µs",
                 TARGETS["call_isolated"],
-                count=f"{len(per_call)}×{n}",
+                count=f"{len(samples)}×{n}",
                 notes=(
-                    f"(execution with calls − same loop without) / {n}, paired, so the fork "
-                    f"cancels out; raw execution/{n} = {fmt(statistics.median(raw), 'µs')}"
+                    f"wall: (execution with calls − same loop without) / {n}, paired, so the "
+                    f"fork cancels out; raw execution/{n} = "
+                    f"{fmt(_median_of(samples, 'raw'), 'µs')}; two processes, one socket "
+                    "round trip per call"
                 ),
             )
         )
@@ -349,9 +369,7 @@ def bench_isolated(cfg: Config, executor: IsolatedExecutor) -> list[Figure]:
     try:
         for _ in range(10):
             run_once("return 1", 0, echo, default)
-        samples = [
-            run_once("return 1", 0, echo, default) for _ in range(cfg.return1_reps_isolated)
-        ]
+        samples = [run_once("return 1", 0, echo, default) for _ in range(cfg.return1_reps_isolated)]
         figures.append(
             Figure(
                 "return1_isolated",
@@ -480,6 +498,41 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def noise_probe(seconds: float) -> dict[str, float]:
+    """How steady this machine is right now: a fixed ~0.5 ms unit of pure Python, repeated.
+
+    ``slow_share`` is the share of units that took over twice the fastest one; on a quiet
+    machine it is near 0. A high value means the figures below carry scheduling noise.
+    """
+
+    def unit() -> int:
+        total = 0
+        for i in range(10_000):
+            total += i
+        return total
+
+    samples: list[float] = []
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        started = time.perf_counter()
+        unit()
+        samples.append(time.perf_counter() - started)
+    fastest = min(samples)
+    return {
+        "unit_min_ms": round(fastest * 1e3, 3),
+        "median_over_min": round(statistics.median(samples) / fastest, 2),
+        "slow_share": round(sum(s > 2 * fastest for s in samples) / len(samples), 3),
+        "worst_ms": round(max(samples) * 1e3, 1),
+    }
+
+
+def load_average() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def machine_facts() -> dict[str, Any]:
     try:
         usable = len(os.sched_getaffinity(0))
@@ -495,10 +548,12 @@ def machine_facts() -> dict[str, Any]:
         "lupa": importlib.metadata.version("lupa"),
         "lua": lua54.LuaRuntime().lua_implementation,
         "luagate": importlib.metadata.version("luagate"),
+        "pythondontwritebytecode": bool(os.environ.get("PYTHONDONTWRITEBYTECODE")),
     }
 
 
 def render_markdown(facts: dict[str, Any], cfg: Config, figures: list[Figure], wall: float) -> str:
+    noise = facts["noise"]
     lines = [
         "# luagate sandbox benchmarks",
         "",
@@ -506,7 +561,12 @@ def render_markdown(facts: dict[str, Any], cfg: Config, figures: list[Figure], w
         f"- machine: {facts['cpu_count']} CPUs ({facts['cpus_usable']} usable), "
         f"{facts['cpu_model']}, {facts['platform']}",
         f"- python {facts['python']} ({facts['python_implementation']}), lupa {facts['lupa']} "
-        f"({facts['lua']}), luagate {facts['luagate']}",
+        f"({facts['lua']}), luagate {facts['luagate']}"
+        + (", PYTHONDONTWRITEBYTECODE set" if facts["pythondontwritebytecode"] else ""),
+        f"- load average: {facts['load_before']} before, {facts['load_after']} after",
+        f"- noise probe (fixed 0.5 ms-ish unit of Python, {NOISE_PROBE_S} s): median/min "
+        f"{noise['median_over_min']}, {noise['slow_share']:.1%} of units over 2× the fastest, "
+        f"worst {noise['worst_ms']} ms (quiet machine: ~1.0, ~0%)",
         "",
         "| Figure | Median | Target | Status | p10–p90 | Runs | How |",
         "|---|---:|---:|:---:|---:|---:|---|",
@@ -515,9 +575,7 @@ def render_markdown(facts: dict[str, Any], cfg: Config, figures: list[Figure], w
         target = "—" if f.target is None else f"≤ {fmt(f.target, f.unit)}"
         status = {True: "✅ pass", False: "❌ MISS", None: "info"}[f.passed]
         if f.error is not None:
-            lines.append(
-                f"| {f.label} | error | {target} | {status} | — | — | {f.error} |"
-            )
+            lines.append(f"| {f.label} | error | {target} | {status} | — | — | {f.error} |")
             continue
         spread = f"{fmt(f.quantile(0.10), f.unit)} – {fmt(f.quantile(0.90), f.unit)}"
         lines.append(
@@ -547,6 +605,9 @@ def main(argv: list[str] | None = None) -> int:
     cfg = Config(args.quick)
     began = time.perf_counter()
     facts = machine_facts()
+    facts["load_before"] = load_average()
+    log("bench: noise probe ...")
+    facts["noise"] = noise_probe(NOISE_PROBE_S)
 
     figures: list[Figure] = []
 
@@ -594,6 +655,7 @@ def main(argv: list[str] | None = None) -> int:
         placeholder("cold_start", "Cold start", "ms"),
     )
 
+    facts["load_after"] = load_average()
     wall = time.perf_counter() - began
     markdown = render_markdown(facts, cfg, figures, wall)
     if args.json:

@@ -197,9 +197,11 @@ class Gateway:
         """One call, as the envelope ``{function, success, data, error, meta, duration_ms}``."""
         started = time.perf_counter()
         resolved: Resolved | None = None
+        spec: FunctionSpec | None = None
         data: Any = None
         error: LuagateError | None = None
         try:
+            _, spec = self.function(function)
             resolved = self.check(function, args, account=account, force=force)
             if dry_run:
                 self.credentials_present(resolved)
@@ -211,7 +213,7 @@ class Gateway:
         except Exception as e:  # a bug must still produce an envelope
             error = InternalError(f"{function} failed inside luagate ({type(e).__name__})")
         duration_ms = (time.perf_counter() - started) * 1000
-        name = resolved.function.full_name if resolved else function
+        name = spec.full_name if spec else function
         self.record(name, resolved, duration_ms, error, dry_run)
         return {
             "function": name,
@@ -220,7 +222,7 @@ class Gateway:
             "error": None if error is None else error.to_dict(),
             "meta": {
                 "account": resolved.account if resolved else account,
-                "operation": resolved.function.kind if resolved else None,
+                "operation": spec.kind if spec else None,
                 "dry_run": dry_run,
                 "permission_bypassed": bool(resolved and resolved.permission_bypassed),
             },
