@@ -80,12 +80,14 @@ def main() -> int:
         for audit in (False, True):
             home = Path(tmp) / f"home-{audit}"
             samples = time_calls(gateway_for(home, audit), n, rounds)
-            figures.append({
-                "figure": f"Gateway call overhead, stub provider, audit {'on' if audit else 'off'}",
-                "median_us": round(statistics.median(samples) / US, 1),
-                "target_us": None if audit else TARGET_CALL / US,
-                "runs": f"{rounds}x{n}",
-            })
+            figures.append(
+                {
+                    "figure": f"Gateway call overhead, stub provider, audit {'on' if audit else 'off'}",
+                    "median_us": round(statistics.median(samples) / US, 1),
+                    "target_us": None if audit else TARGET_CALL / US,
+                    "runs": f"{rounds}x{n}",
+                }
+            )
 
         luagate = Path(sys.executable).with_name("luagate")
         env = {**os.environ, "LUAGATE_HOME": str(Path(tmp) / "cli-home")}
@@ -98,18 +100,22 @@ def main() -> int:
         for _ in range(starts):
             for name, argv in commands.items():
                 times[name].append(time_command(argv, env))
-        figures.append({
-            "figure": "Cold start: `luagate docs aircall`",
-            "median_ms": round(statistics.median(times["docs"]) / MS, 1),
-            "target_ms": TARGET_DOCS / MS,
-            "runs": starts,
-        })
-        figures.append({
-            "figure": "Cold start: `python -c pass` (floor)",
-            "median_ms": round(statistics.median(times["python"]) / MS, 1),
-            "target_ms": None,
-            "runs": starts,
-        })
+        figures.append(
+            {
+                "figure": "Cold start: `luagate docs aircall`",
+                "median_ms": round(statistics.median(times["docs"]) / MS, 1),
+                "target_ms": TARGET_DOCS / MS,
+                "runs": starts,
+            }
+        )
+        figures.append(
+            {
+                "figure": "Cold start: `python -c pass` (floor)",
+                "median_ms": round(statistics.median(times["python"]) / MS, 1),
+                "target_ms": None,
+                "runs": starts,
+            }
+        )
 
     if options.json:
         print(json.dumps(figures, indent=2))

@@ -39,7 +39,8 @@ class InspectingHost:
             "nofile": next(line for line in limits.splitlines() if "open files" in line),
             "as": next(line for line in limits.splitlines() if "address space" in line),
             "no_new_privs": next(
-                line for line in (proc / "status").read_text().splitlines()
+                line
+                for line in (proc / "status").read_text().splitlines()
                 if line.startswith("NoNewPrivs")
             ),
             "environ": (proc / "environ").read_bytes(),

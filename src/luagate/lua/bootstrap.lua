@@ -27,6 +27,7 @@ return function(dispatch, expired, settings)
   local MEMORY_BYTES = settings.memory_bytes
   local MAX_DEPTH = settings.max_depth
   local OP_PRINT, OP_CALL, OP_JSON_DECODE, OP_REGEX, OP_UNKNOWN, OP_ABORT = 1, 2, 3, 4, 5, 6
+  local OP_MEMORY_FULL = 7
   local OOM = "not enough memory"
 
   ---------------------------------------------------------------------------------------------
@@ -54,15 +55,23 @@ return function(dispatch, expired, settings)
     return nil
   end
 
-  -- The host is told first: once the hooks below are set, no Lua code can run on this state.
+  -- The host is told first (if even that fails for lack of memory, the host still sees the
+  -- memory error); then every other thread gets the stop hook, and the running one last: from
+  -- that point no Lua code can run on this state.
   local function abort(kind, message, line)
     if not aborted_kind then
       aborted_kind = kind
-      dispatch(OP_ABORT, kind, message, line or script_line(3))
+      if not line then
+        local ok, found = raw_pcall(script_line, 4)
+        line = ok and found or nil
+      end
+      dispatch(OP_ABORT, kind, message, line)
     end
-    debug_sethook(main_thread, hook_abort, "", 1)
-    for co in raw_next, threads do debug_sethook(co, hook_abort, "", 1) end
-    if co_running() ~= main_thread then debug_sethook(hook_abort, "", 1) end
+    local current = co_running()
+    for co in raw_next, threads do
+      if co ~= current then debug_sethook(co, hook_abort, "", 1) end
+    end
+    debug_sethook(current, hook_abort, "", 1)
     raw_error(ABORT, 0)
   end
 
@@ -72,12 +81,20 @@ return function(dispatch, expired, settings)
     end
   end
 
-  -- Re-raise what must never be swallowed, return the rest unchanged.
+  -- Re-raise what must never be swallowed, return the rest unchanged. A memory error can be
+  -- replaced by another while it unwinds (a `__close` handler that raises), so a caught error
+  -- with the state's memory all but full counts as the memory limit too.
+  local function memory_full()
+    local _, full = dispatch(OP_MEMORY_FULL)
+    return full
+  end
   local function pass_or_abort(ok, ...)
     if not ok then
       local err = ...
       if aborted_kind or raw_rawequal(err, ABORT) then raw_error(ABORT, 0) end
-      if err == OOM then abort("memory_limit", "the script needed more memory than its limit") end
+      if err == OOM or memory_full() then
+        abort("memory_limit", "the script needed more memory than its limit")
+      end
     end
     return ok, ...
   end
@@ -100,7 +117,9 @@ return function(dispatch, expired, settings)
     __newindex = function() raw_error("json.null is read-only", 2) end,
     __metatable = false,
   })
-  local OBJECT_MT = { __name = "json.object" }
+  -- Shared by every empty object, so protected: a script that could reach it could add __gc
+  -- after the fact and have later objects finalized outside the time limit.
+  local OBJECT_MT = { __name = "json.object", __metatable = "json.object" }
   local function new_object() return raw_setmetatable({}, OBJECT_MT) end
 
   local ESCAPES = { ['"'] = '\\"', ['\\'] = '\\\\', ['\b'] = '\\b', ['\f'] = '\\f',
@@ -196,7 +215,7 @@ return function(dispatch, expired, settings)
       e_on_path[v] = true
       local count, is_array = classify(v)
       if count == 0 then
-        e_put(debug_getmetatable(v) == OBJECT_MT and "{}" or "[]", depth)
+        e_put(raw_rawequal(debug_getmetatable(v), OBJECT_MT) and "{}" or "[]", depth)
       elseif is_array then
         e_put("[", depth)
         for i = 1, count do
@@ -675,7 +694,7 @@ return function(dispatch, expired, settings)
     local results = table_pack(raw_xpcall(fn, on_error))
     if not results[1] then
       local e = results[2]
-      if aborted_kind or raw_rawequal(e, ABORT) then return false end
+      if aborted_kind or raw_rawequal(e, ABORT) then return false, aborted_kind end
       if e == OOM then return false, "memory_limit", "the script needed more memory than its limit", error_line end
       local message = message_of(e)
       return false, kind_of(message), message, line_of(message) or error_line

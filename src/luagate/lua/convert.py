@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 
-from ..errors import InvalidValueError, ValueTooLargeError
+from ..errors import InvalidValueError, MemoryLimitError, ValueTooLargeError
 
 TYPE_CHECKING = False  # typing is not imported at run time: start-up is measured
 if TYPE_CHECKING:
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+MIB = 1024 * 1024
 
 
 def _utf8(text: str) -> bytes:
@@ -37,17 +38,44 @@ def _utf8(text: str) -> bytes:
 class ToLua:
     """Converts JSON-compatible Python values into values of one Lua runtime."""
 
-    def __init__(self, runtime: Any, null: Any, new_object: Callable[[], Any]) -> None:
+    def __init__(
+        self, runtime: Any, null: Any, new_object: Callable[[], Any], memory_limit: int
+    ) -> None:
+        self._runtime = runtime
         self._table_from = runtime.table_from
         self._null = null
         self._new_object = new_object
+        self._limit = memory_limit
+        self._cost = 0
         self._keys: dict[Any, bytes | int] = {}  # field names repeat across records
 
     def __call__(self, value: Any) -> Any:
-        prepared = self._prepare(value)
-        if isinstance(prepared, dict | list):
-            return self._table_from(prepared, recursive=True)
-        return prepared
+        self._cost = 0
+        try:
+            prepared = self._prepare(value)
+        except RecursionError:
+            raise InvalidValueError("the value is nested too deeply to enter Lua") from None
+        except OverflowError:
+            raise InvalidValueError("the value holds a number too large for Lua") from None
+        if not isinstance(prepared, dict | list):
+            return prepared
+        # table_from allocates outside any protected Lua call, where running out of memory
+        # would abort the process: check the estimate first, and lift the ceiling meanwhile.
+        runtime = self._runtime
+        room = self._limit - runtime.get_memory_used()
+        if self._cost > room:
+            raise MemoryLimitError(
+                f"a value from the host needs about {self._cost} bytes of Lua memory;"
+                f" the script has {max(room, 0)} left"
+            )
+        runtime.set_max_memory(self._limit + 2 * self._cost + MIB)
+        try:
+            table = self._table_from(prepared, recursive=True)
+        finally:
+            runtime.set_max_memory(self._limit)
+        if runtime.get_memory_used() > self._limit:
+            raise MemoryLimitError("a value from the host did not fit in the script's memory")
+        return table
 
     def _prepare(self, value: Any) -> Any:
         # lupa runs with encoding=None: text must enter Lua as bytes, or it would arrive as a
@@ -59,6 +87,7 @@ class ToLua:
                 return self._new_object()
             out = {}
             keys = self._keys
+            self._cost += 64 + 48 * len(value)
             for k, v in value.items():
                 key = keys.get(k)
                 if key is None:
@@ -71,6 +100,7 @@ class ToLua:
                         v = v.encode()
                     except UnicodeEncodeError:
                         v = _utf8(v)
+                    self._cost += len(v)
                 elif t is int:
                     if not INT_MIN <= v <= INT_MAX:
                         v = float(v)
@@ -79,11 +109,13 @@ class ToLua:
                 out[key] = v
             return out
         if kind is str:
+            self._cost += 32 + len(value)
             return _utf8(value)
         if kind is int:
             return value if INT_MIN <= value <= INT_MAX else float(value)
         if kind is list:
             prepare = self._prepare
+            self._cost += 64 + 24 * len(value)
             return [prepare(v) for v in value]
         if value is None:
             return self._null

@@ -36,6 +36,25 @@ def _match_table(m: Any) -> dict[Any, Any]:
     return table
 
 
+class _Budget:
+    """Counts what one regex call builds, so a pattern that matches everywhere stays bounded."""
+
+    __slots__ = ("limit", "name", "used")
+
+    def __init__(self, name: str, limit: int) -> None:
+        self.name = name
+        self.limit = limit
+        self.used = 0
+
+    def add(self, match: dict[Any, Any]) -> dict[Any, Any]:
+        self.used += 64 + sum(len(v) + 48 for v in match.values() if isinstance(v, str))
+        if self.used > self.limit:
+            raise ValueTooLargeError(
+                f"regex.{self.name}: the matches are over the limit of {self.limit} bytes"
+            )
+        return match
+
+
 class RegexOps:
     """The host side of ``regex.*`` for one execution."""
 
@@ -57,16 +76,22 @@ class RegexOps:
             m = compiled.search(text)
             return None if m is None else _match_table(m)
         if name == "match_all":
-            return [_match_table(m) for m in compiled.finditer(text)]
+            budget = _Budget(name, self._size_limit)
+            return [budget.add(_match_table(m)) for m in compiled.finditer(text)]
         if name == "split":
             return compiled.split(text, maxsplit=extra or 0)
         if name == "gsub":
             try:
-                return list(compiled.subn(_text(extra), text, count=count))
+                result, n = compiled.subn(_text(extra), text, count=count)
             except (re.error, IndexError) as e:
                 raise InvalidValueError(f"regex.gsub: bad replacement: {e}") from None
+            if len(result) > self._size_limit:
+                raise ValueTooLargeError(
+                    f"regex.gsub: the result is over the limit of {self._size_limit} bytes"
+                )
+            return [result, n]
         if name == "pieces":
-            return self._pieces(compiled, text, extra or 0)
+            return self._pieces(compiled, text, extra or 0, _Budget("gsub", self._size_limit))
         raise InvalidValueError(f"regex.{name} is not a regex function")
 
     def _compile(self, name: str, pattern: bytes) -> Any:
@@ -84,13 +109,13 @@ class RegexOps:
         return compiled
 
     @staticmethod
-    def _pieces(compiled: Any, text: str, count: int) -> list[Any]:
+    def _pieces(compiled: Any, text: str, count: int, budget: _Budget) -> list[Any]:
         """The subject cut into literal text and match tables, for a Lua-side replacement."""
         pieces: list[Any] = []
         position = 0
         for n, m in enumerate(compiled.finditer(text), start=1):
             pieces.append(text[position : m.start()])
-            pieces.append(_match_table(m))
+            pieces.append(budget.add(_match_table(m)))
             position = m.end()
             if count and n >= count:
                 break

@@ -62,6 +62,7 @@ MAX_DEPTH = 100
 OUT_OF_MEMORY = "the script needed more memory than its limit"
 
 OP_PRINT, OP_CALL, OP_JSON_DECODE, OP_REGEX, OP_UNKNOWN, OP_ABORT = 1, 2, 3, 4, 5, 6
+OP_MEMORY_FULL = 7
 
 
 def _deny(*_: Any) -> Any:
@@ -121,12 +122,24 @@ class Sandbox:
         controller = setup(self._dispatch, deadline.expired, settings)
         self._runtime = runtime
         self._run = controller[b"run"]
-        self._to_lua = ToLua(runtime, controller[b"null"], controller[b"new_object"])
+        self._to_lua = ToLua(
+            runtime, controller[b"null"], controller[b"new_object"], limits.memory_bytes
+        )
 
     def run(self, code: str | bytes) -> Outcome:
+        """Run the script; never raises (every failure is an outcome)."""
+        try:
+            return self._run_script(code)
+        except Exception as e:
+            return self._failed(
+                self._abort or ScriptError("internal", f"the sandbox failed ({type(e).__name__})")
+            )
+
+    def _run_script(self, code: str | bytes) -> Outcome:
         source = code.encode("utf-8", "surrogateescape") if isinstance(code, str) else code
         try:
-            ok, *rest = self._run(source)
+            returned = self._run(source)
+            ok, *rest = returned if isinstance(returned, tuple) else (returned,)
         except lua54.LuaMemoryError:
             return self._failed(self._abort or ScriptError(MemoryLimitError.type, OUT_OF_MEMORY))
         except lua54.LuaError:
@@ -140,6 +153,8 @@ class Sandbox:
         if ok:
             return Outcome(True, result=json.loads(rest[0]), memory_bytes=self.memory_used())
         kind, message, line = [*rest, None, None, None][:3]
+        if kind == b"memory_limit" and not message:  # stopped before it could say more
+            message = OUT_OF_MEMORY.encode()
         return self._failed(ScriptError(_text(kind), _text(message), line))
 
     def memory_used(self) -> int:
@@ -181,6 +196,9 @@ class Sandbox:
         if op == OP_UNKNOWN:
             message = unknown_name_message(self._namespace, _text(args[0]), _text(args[1]))
             return (True, message.encode())
+        if op == OP_MEMORY_FULL:
+            limit = self._limits.memory_bytes
+            return (True, self.memory_used() >= limit - max(64 * 1024, limit // 256))
         if op == OP_ABORT:
             kind, message, line = _text(args[0]), _text(args[1]), args[2]
             self._abort = ScriptError(kind, message, line if isinstance(line, int) else None)

@@ -57,28 +57,31 @@ def _prctl(option: int, value: int) -> None:
 
 def _remote_error(reply: dict[str, Any]) -> LuagateError:
     kind = str(reply.get("type", "internal"))
-    error_class = LIMIT_ERRORS.get(kind, LuagateError)
+    # Only the parent's own limits stop the script; a provider's "timeout" is an ordinary error.
+    error_class = LIMIT_ERRORS.get(kind, LuagateError) if reply.get("fatal") else LuagateError
     error = error_class(str(reply.get("message", "")))
     if error_class is LuagateError:
         error.type = kind
     return error
 
 
-def _confine() -> None:
+def _confine(server_pid: int) -> None:
     _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != server_pid:  # the server died before the line above took effect
+        os._exit(1)
     _prctl(_PR_SET_NO_NEW_PRIVS, 1)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     os.closerange(CHANNEL_FD + 1, 65536)
     resource.setrlimit(resource.RLIMIT_NOFILE, (CHANNEL_FD + 1, CHANNEL_FD + 1))
 
 
-def run_worker(mapped: int) -> None:
+def run_worker(mapped: int, server_pid: int) -> None:
     """Run one script for the parent on fd 3, then return (the caller exits).
 
     ``mapped`` is the fork server's virtual size, measured before the fork: after it, the worker
     can no longer open ``/proc``.
     """
-    _confine()
+    _confine(server_pid)
     channel = Channel(socket.socket(fileno=CHANNEL_FD), max_frame=64 * MIB)
     request = channel.recv()
     limits = Limits.from_dict(request["limits"])
@@ -152,6 +155,7 @@ def zygote_main(control_fd: int) -> None:
     """Serve fork requests on ``control_fd`` until the parent closes it."""
     _warm_up()
     mapped = mapped_bytes()
+    server_pid = os.getpid()
     control = socket.socket(fileno=control_fd)
     control.sendall(b"R")
     while True:
@@ -172,7 +176,7 @@ def zygote_main(control_fd: int) -> None:
                 os.dup2(fds[0], CHANNEL_FD)
                 if fds[0] != CHANNEL_FD:
                     os.close(fds[0])
-                run_worker(mapped)
+                run_worker(mapped, server_pid)
             except BaseException:
                 status = 1
                 sys.__excepthook__(*sys.exc_info())  # C-level printing: no import needed
