@@ -82,7 +82,8 @@ def main() -> int:
             samples = time_calls(gateway_for(home, audit), n, rounds)
             figures.append(
                 {
-                    "figure": f"Gateway call overhead, stub provider, audit {'on' if audit else 'off'}",
+                    "figure": "Gateway call overhead, stub provider, audit "
+                    + ("on" if audit else "off"),
                     "median_us": round(statistics.median(samples) / US, 1),
                     "target_us": None if audit else TARGET_CALL / US,
                     "runs": f"{rounds}x{n}",

@@ -34,7 +34,7 @@ try:
     from luagate.lua.deadline import Deadline
     from luagate.lua.echo_host import EchoHost
     from luagate.lua.executor import InProcessExecutor
-    from luagate.lua.host import Bridge, HostReply, Namespace
+    from luagate.lua.host import Bridge, HostReply
     from luagate.lua.isolated import IsolatedExecutor
     from luagate.lua.limits import Limits
     from luagate.lua.output import OutputBuffer
@@ -96,14 +96,24 @@ class BenchHost:
     """``app.echo(args)`` answers the same 20-field record, whatever the arguments."""
 
     account = "bench"
+    label = "20-field reply"
 
-    def namespace(self) -> Namespace:
+    def namespace(self) -> dict[str, Any]:
         return {"app": {"echo": "call"}}
 
     def call(self, path: str, args: Any, deadline: Deadline) -> HostReply:
         if path != "app.echo":
             raise InvalidValueError(f"{path} is not part of the benchmark host")
         return HostReply(REPLY, self.account)
+
+
+class SmallBenchHost(BenchHost):
+    """``app.echo(args)`` answers its arguments: a small table in, the same small table out."""
+
+    label = "small table in and out"
+
+    def call(self, path: str, args: Any, deadline: Deadline) -> HostReply:
+        return HostReply(args, self.account)
 
 
 class Config:
@@ -265,8 +275,15 @@ def _median_of(samples: list[LoopSample], field: str) -> float:
 
 
 def bench_calls_in_process(cfg: Config) -> list[Figure]:
-    """2. ``app.echo`` round trips inside one in-process sandbox, with the real Bridge."""
-    host = BenchHost()
+    """2. ``app.echo`` round trips inside one in-process sandbox, with the real Bridge: the
+    target applies to the bare mechanism (small table in and out); a 20-field reply is shown
+    beside it, for information."""
+    small = _bench_calls_in_process(cfg, SmallBenchHost(), "call_in_process")
+    large = _bench_calls_in_process(cfg, BenchHost(), "call_in_process_20")
+    return small + large
+
+
+def _bench_calls_in_process(cfg: Config, host: BenchHost, key: str) -> list[Figure]:
     n = cfg.calls_n
     limits = Limits(max_calls=n)
     call_code, base_code = loop_script(n, True), loop_script(n, False)
@@ -274,7 +291,7 @@ def bench_calls_in_process(cfg: Config) -> list[Figure]:
     def run_once(code: str, expected_calls: int) -> float:
         deadline = Deadline.after(limits.timeout_s)
         output = OutputBuffer(limits.output_bytes)
-        bridge = Bridge(host, limits, deadline)
+        bridge = Bridge(host, limits, deadline, host.namespace())
         sandbox = Sandbox(
             namespace=host.namespace(),
             call=bridge.call,
@@ -298,16 +315,15 @@ def bench_calls_in_process(cfg: Config) -> list[Figure]:
     ]
     return [
         Figure(
-            "call_in_process",
-            "Host call from Lua, in-process (per call)",
+            key,
+            f"Host call from Lua, in-process, {host.label} (per call)",
             [s.per_call for s in samples],
             "µs",
-            TARGETS["call_in_process"],
+            TARGETS.get(key),
             count=f"{len(samples)}×{n}",
             notes=(
                 f"wall: (loop with calls − same loop without) / {n}, paired, in one `Sandbox`; "
-                f"raw loop/{n} = {fmt(_median_of(samples, 'raw'), 'µs')}; "
-                "20-field reply, real `Bridge`"
+                f"raw loop/{n} = {fmt(_median_of(samples, 'raw'), 'µs')}; real `Bridge`"
             ),
         )
     ]
@@ -330,39 +346,40 @@ def bench_isolated(cfg: Config, executor: IsolatedExecutor) -> list[Figure]:
 
     figures: list[Figure] = []
 
-    # 3. Per-call cost through the worker.
-    try:
-        for _ in range(3):
-            run_once(base_code, 0, host, limits)
-            run_once(call_code, n, host, limits)
-        samples = [
-            LoopSample(
-                n, run_once(base_code, 0, host, limits), run_once(call_code, n, host, limits)
+    # 3. Per-call cost through the worker: the target on the bare mechanism, the 20-field
+    # reply beside it for information.
+    for key, call_host in (("call_isolated", SmallBenchHost()), ("call_isolated_20", host)):
+        label = f"Host call through the worker, isolated, {call_host.label} (per call)"
+        try:
+            for _ in range(3):
+                run_once(base_code, 0, call_host, limits)
+                run_once(call_code, n, call_host, limits)
+            samples = [
+                LoopSample(
+                    n,
+                    run_once(base_code, 0, call_host, limits),
+                    run_once(call_code, n, call_host, limits),
+                )
+                for _ in range(cfg.calls_reps_isolated)
+            ]
+            figures.append(
+                Figure(
+                    key,
+                    label,
+                    [s.per_call for s in samples],
+                    "µs",
+                    TARGETS.get(key),
+                    count=f"{len(samples)}×{n}",
+                    notes=(
+                        f"wall: (execution with calls − same loop without) / {n}, paired, so "
+                        f"the fork cancels out; raw execution/{n} = "
+                        f"{fmt(_median_of(samples, 'raw'), 'µs')}; two processes, one socket "
+                        "round trip per call"
+                    ),
+                )
             )
-            for _ in range(cfg.calls_reps_isolated)
-        ]
-        figures.append(
-            Figure(
-                "call_isolated",
-                "Host call through the worker, isolated (per call)",
-                [s.per_call for s in samples],
-                "µs",
-                TARGETS["call_isolated"],
-                count=f"{len(samples)}×{n}",
-                notes=(
-                    f"wall: (execution with calls − same loop without) / {n}, paired, so the "
-                    f"fork cancels out; raw execution/{n} = "
-                    f"{fmt(_median_of(samples, 'raw'), 'µs')}; two processes, one socket "
-                    "round trip per call"
-                ),
-            )
-        )
-    except Exception as e:
-        figures.append(
-            failed(
-                "call_isolated", "Host call through the worker", "µs", TARGETS["call_isolated"], e
-            )
-        )
+        except Exception as e:
+            figures.append(failed(key, label, "µs", TARGETS.get(key), e))
 
     # 4. End to end, warm fork server.
     echo, default = EchoHost(), Limits()

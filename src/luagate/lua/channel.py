@@ -7,6 +7,7 @@ worker can only send data. Frames have a size cap, and reads honour a deadline.
 from __future__ import annotations
 
 import json
+import os
 import socket
 import struct
 import time
@@ -92,6 +93,7 @@ class Channel:
                 break
             except BlockingIOError:
                 if time.perf_counter() < spin_until:
+                    os.sched_yield()  # if the peer shares this CPU, let it run
                     continue
             except OSError as e:
                 raise ChannelClosed(str(e)) from None
