@@ -8,9 +8,8 @@ The provider page keeps the structure of the references agents already know
 
 from __future__ import annotations
 
-import difflib
-
 from ..errors import UnknownFunctionError
+from ..suggest import close_matches
 from .guides import GUIDES
 from .search import SearchIndex
 from .spec import Field, FunctionSpec, Param, ProviderSpec
@@ -160,7 +159,7 @@ class Docs:
         raise UnknownFunctionError(self._unknown(name))
 
     def _unknown(self, name: str) -> str:
-        close = difflib.get_close_matches(name, self.page_names(), n=3, cutoff=0.5)
+        close = close_matches(name, self.page_names(), n=3, cutoff=0.5)
         message = f"No documentation page {name!r}."
         if close:
             message += " Did you mean: " + ", ".join(close) + "?"

@@ -7,11 +7,11 @@ meaning: ``"007"`` and ``1.5`` are not integers; ``10.0`` is (Lua numbers cross 
 
 from __future__ import annotations
 
-import difflib
 import math
 from datetime import date, datetime
 
 from ..errors import ValidationError
+from ..suggest import close_matches
 from .spec import Field, FunctionSpec, Param
 
 TYPE_CHECKING = False
@@ -84,7 +84,7 @@ def validate(spec: FunctionSpec, args: Any) -> dict[str, Any]:
 def _unknown_parameter(spec: FunctionSpec, name: str) -> str:
     names = [p.name for p in spec.params]
     message = f"{spec.full_name}: unknown parameter {name!r}."
-    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    close = close_matches(name, names, n=1, cutoff=0.6)
     if close:
         message += f" Did you mean {close[0]!r}?"
     if names:

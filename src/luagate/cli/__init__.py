@@ -29,23 +29,47 @@ def _wants_worker(argv: list[str]) -> bool:
     return argv[:1] == ["lua"] and not {"--in-process", "-h", "--help"} & set(argv)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    import argparse
+COMMAND_MODULES = {
+    "lua": "lua_command",
+    "call": "call_command",
+    "list": "list_command",
+    "docs": "docs_command",
+    "search": "docs_command",
+    "schema": "schema_command",
+    "status": "status_command",
+    "doctor": "doctor_command",
+    "fields": "fields_command",
+    "configure": "configure_command",
+    "rotate-key": "rotate_key_command",
+}
 
-    from . import (
-        call_command,
-        configure_command,
-        docs_command,
-        doctor_command,
-        fields_command,
-        list_command,
-        lua_command,
-        rotate_key_command,
-        schema_command,
-        status_command,
-    )
+
+def _terminal_width() -> int:
+    # What argparse would ask shutil for, without importing shutil (and with it bz2 and lzma).
+    import os
+
+    try:
+        columns = int(os.environ.get("COLUMNS", "")) or os.get_terminal_size(2).columns
+    except (ValueError, OSError):
+        columns = 80
+    return max(columns - 2, 40)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; given the command about to run, only that command's module is loaded."""
+    import argparse
+    import importlib
+
+    class _Formatter(argparse.HelpFormatter):
+        def __init__(self, prog: str, **kwargs: object) -> None:
+            kwargs.setdefault("width", _terminal_width())
+            super().__init__(prog, **kwargs)  # type: ignore[arg-type]
 
     class _Parser(argparse.ArgumentParser):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            kwargs.setdefault("formatter_class", _Formatter)
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
         def error(self, message: str) -> None:  # usage errors exit 2, as argparse's do
             self.print_usage(sys.stderr)
             self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
@@ -56,19 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"luagate {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module in (
-        lua_command,
-        call_command,
-        list_command,
-        docs_command,  # docs and search
-        schema_command,
-        status_command,
-        doctor_command,
-        fields_command,
-        configure_command,
-        rotate_key_command,
-    ):
-        module.add_parser(commands)
+    names = [COMMAND_MODULES[command]] if command in COMMAND_MODULES else COMMAND_MODULES.values()
+    for name in dict.fromkeys(names):
+        importlib.import_module(f"{__name__}.{name}").add_parser(commands)
     return parser
 
 
@@ -103,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
             from . import call_command
 
             return call_command.main(argv[1:])
-        parser = build_parser()
+        parser = build_parser(argv[0] if argv else None)
         try:
             args = parser.parse_args(argv)
         except SystemExit as e:  # --help, --version, usage errors: main() returns, never exits

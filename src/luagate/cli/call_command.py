@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import sys
 
+from ..suggest import close_matches
 from . import common
 
 TYPE_CHECKING = False
@@ -91,10 +92,8 @@ def _find_param(spec: FunctionSpec, name: str) -> Param | None:
 
 
 def _unknown_flag(spec: FunctionSpec, flag: str) -> Exception:
-    import difflib
-
     flags = [flag_name(p.name) for p in spec.params]
-    close = difflib.get_close_matches(flag, flags + list(OWN_FLAGS), n=1, cutoff=0.6)
+    close = close_matches(flag, flags + list(OWN_FLAGS), n=1, cutoff=0.6)
     message = f"unknown option {flag} for {spec.full_name}."
     if close:
         message += f" Did you mean {close[0]}?"

@@ -9,11 +9,8 @@ Lua bridge.
 
 from __future__ import annotations
 
-import difflib
 import time
 
-from ..catalog import validate as validation
-from ..catalog.docs import Docs
 from ..errors import (
     InternalError,
     LuagateError,
@@ -22,6 +19,7 @@ from ..errors import (
     UnknownFunctionError,
 )
 from ..providers.registry import provider_client, provider_specs
+from ..suggest import close_matches
 from . import policy
 from .audit import AUDIT_FILE, AuditLog
 
@@ -31,6 +29,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ..accounts.store import AccountStore
+    from ..catalog.docs import Docs
     from ..catalog.spec import FunctionSpec, ProviderSpec
     from ..lua.deadline import Deadline
     from ..lua.envelope import Execution
@@ -79,7 +78,16 @@ class Gateway:
         self.ask = ask
         self.surface = surface
         self.audit = audit or AuditLog(store.home / AUDIT_FILE, store.audit_enabled())
-        self.docs = Docs(self.providers)
+        self._docs: Docs | None = None
+
+    @property
+    def docs(self) -> Docs:
+        """The agent-facing docs (built on first use: most runs never read them)."""
+        if self._docs is None:
+            from ..catalog.docs import Docs
+
+            self._docs = Docs(self.providers)
+        return self._docs
 
     # -- resolving ----------------------------------------------------------------------------
 
@@ -158,8 +166,10 @@ class Gateway:
         force: bool = False,
     ) -> Resolved:
         """Everything short of calling the provider: resolve, validate, account, policy."""
+        from ..catalog.validate import validate
+
         provider, function = self.function(function_name)
-        checked = validation.validate(function, args)
+        checked = validate(function, args)
         chosen = self.account(provider, account)
         bypassed = policy.check(
             function, self.store.policy(provider.name), account=chosen, force=force, ask=self.ask
@@ -288,7 +298,7 @@ def _suggest(
     prefix: str = "",
     tail: str | None = None,
 ) -> str:
-    close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+    close = close_matches(name, names, n=3, cutoff=0.5)
     if close:
         message += " Did you mean: " + ", ".join(prefix + c for c in close) + "?"
     if tail is not None:

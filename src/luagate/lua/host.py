@@ -15,6 +15,7 @@ from ..errors import (
     LuagateError,
     TimeoutLimitError,
 )
+from ..suggest import close_matches
 from .convert import decode_json
 from .envelope import CallRecord
 from .limits import Limits
@@ -61,14 +62,12 @@ def iter_paths(tree: Namespace, prefix: str = "", leaf: str | None = None) -> It
 
 def unknown_name_message(tree: Namespace, prefix: str, name: str) -> str:
     """``Unknown name: app.ech. Did you mean: app.echo?`` — with what exists at that level."""
-    import difflib
-
     node: Any = tree
     for part in prefix.split("."):
         node = node.get(part, {}) if isinstance(node, dict) else {}
     names = sorted(node) if isinstance(node, dict) else []
     message = f"Unknown name: {prefix}.{name}."
-    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+    close = close_matches(name, names, n=3, cutoff=0.6)
     if close:
         message += " Did you mean: " + ", ".join(f"{prefix}.{c}" for c in close) + "?"
     if names:
