@@ -39,6 +39,7 @@ class SecretBox:
         self.home = home
         self.environ = environ
         self._fernet = None
+        self._plain: dict[str, str] = {}
 
     @property
     def key_path(self) -> Path:
@@ -83,6 +84,14 @@ class SecretBox:
 
     def encrypt(self, value: str) -> str:
         return self._load(create=True).encrypt(value.encode()).decode()
+
+    def decrypt_cached(self, token: str, where: str) -> str:
+        """:meth:`decrypt`, once per token for the life of this box (every call needs the
+        account's secret; Fernet takes tens of microseconds)."""
+        plain = self._plain.get(token)
+        if plain is None:
+            plain = self._plain[token] = self.decrypt(token, where)
+        return plain
 
     def decrypt(self, token: str, where: str) -> str:
         fernet = _fernet_module()

@@ -115,7 +115,7 @@ class AccountStore:
         for name, value in self.stored_fields(spec, account).items():
             where = f"{spec.name} account {account!r} field {name}"
             if isinstance(value, dict) and "encrypted" in value:
-                value = self.secrets.decrypt(value["encrypted"], where)
+                value = self.secrets.decrypt_cached(value["encrypted"], where)
             if isinstance(value, str) and value.startswith("env:"):
                 var = value[4:]
                 if var not in self.environ:

@@ -129,7 +129,10 @@ return function(dispatch, expired, settings)
     if not ESCAPES[c] then ESCAPES[c] = string_format("\\u%04x", i) end
   end
   ESCAPES["\127"] = "\\u007f"
-  local function quote(s) return '"' .. string_gsub(s, '[%c"\\]', ESCAPES) .. '"' end
+  local function quote(s)
+    if not string_find(s, '[%c"\\]') then return '"' .. s .. '"' end
+    return '"' .. string_gsub(s, '[%c"\\]', ESCAPES) .. '"'
+  end
 
   local function format_float(v)
     local s = string_format("%.14g", v)
@@ -174,6 +177,7 @@ return function(dispatch, expired, settings)
   -- Its state lives in upvalues rather than per-call closures: the bridge encodes every call's
   -- arguments, so this is a hot path. It runs no script code, so it is never re-entered.
   local e_buf, e_n, e_size, e_limit, e_pretty, e_name = {}, 0, 0, 0, false, ""
+  local e_sorted = true
   local e_stack, e_on_path = {}, {}
 
   local function e_fail(kind, message, depth)
@@ -226,6 +230,30 @@ return function(dispatch, expired, settings)
         end
         e_newline(depth)
         e_put("]", depth)
+      elseif not e_sorted then
+        -- the bridge's arguments: key order does not matter to the host, so no sort
+        e_put("{", depth)
+        local first = true
+        for k, item in raw_next, v do
+          local kt = raw_type(k)
+          local name
+          if kt == "string" then
+            name = k
+          elseif kt == "number" then
+            name = math_type(k) == "integer" and string_format("%d", k) or format_float(k)
+          else
+            e_stack[depth + 1] = "<" .. kt .. " key>"
+            e_fail("invalid_value", "has a key that is a " .. kt .. "; JSON keys are strings", depth + 1)
+          end
+          if not first then e_put(",", depth) end
+          first = false
+          e_stack[depth + 1] = name
+          if not utf8_len(name) then e_fail("invalid_value", "is a key that is not valid UTF-8", depth + 1) end
+          e_put(quote(name), depth)
+          e_put(":", depth)
+          e_value(item, depth + 1)
+        end
+        e_put("}", depth)
       else
         local keys, names = {}, {}
         for k in raw_next, v do
@@ -263,18 +291,20 @@ return function(dispatch, expired, settings)
     end
   end
 
-  local function encode(root, root_name, pretty, limit)
-    e_buf, e_n, e_size, e_limit, e_pretty, e_name = {}, 0, 0, limit, pretty, root_name
-    e_stack, e_on_path = {}, {}
+  local function encode(root, root_name, pretty, limit, unsorted)
+    e_n, e_size, e_limit, e_pretty, e_name = 0, 0, limit, pretty, root_name
+    e_sorted = not unsorted
+    if raw_next(e_on_path) ~= nil then e_on_path = {} end -- left over by a failed encode
     e_value(root, 0)
     local text = table_concat(e_buf, "", 1, e_n)
-    e_buf = {}
+    if e_n > 256 then e_buf = {} end -- let a large value's pieces go
     return text
   end
 
   -- encode() for trusted callers: returns text, or nil, kind, message. Never swallows ABORT.
-  local function try_encode(value, name, pretty, limit)
-    local ok, res = pass_or_abort(raw_pcall(encode, value, name, pretty, limit or VALUE_BYTES))
+  local function try_encode(value, name, pretty, limit, unsorted)
+    local ok, res = pass_or_abort(
+      raw_pcall(encode, value, name, pretty, limit or VALUE_BYTES, unsorted))
     if ok then return res end
     if raw_type(res) == "table" and res[1] == EncodeError then return nil, res[2], res[3] end
     raw_error(res, 0)
@@ -630,7 +660,7 @@ return function(dispatch, expired, settings)
       if raw_select("#", ...) > 0 then
         raise("invalid_value", path .. " takes one argument (a table); got " .. (raw_select("#", ...) + 1), 2)
       end
-      local text, kind, message = try_encode(args, "arguments", false)
+      local text, kind, message = try_encode(args, "arguments", false, nil, true)
       if not text then raise(kind, path .. ": " .. message, 2) end
       local value = host(OP_CALL, path, text)
       return value

@@ -68,6 +68,8 @@ class ToLua:
                 f"a value from the host needs about {self._cost} bytes of Lua memory;"
                 f" the script has {max(room, 0)} left"
             )
+        if 4 * self._cost + 64 * 1024 < room:  # far from the ceiling: the usual case
+            return self._table_from(prepared, recursive=True)
         runtime.set_max_memory(self._limit + 2 * self._cost + MIB)
         try:
             table = self._table_from(prepared, recursive=True)
@@ -157,7 +159,10 @@ def decode_json(text: bytes | str, limit: int, what: str = "json.decode") -> Any
     try:
         if isinstance(text, bytes | bytearray):
             text = text.decode("utf-8")
-        return _DECODER.decode(text)
+        value, end = _DECODER.raw_decode(text)  # the bridge's own JSON has no outer whitespace
+        if end != len(text) and text[end:].strip():
+            raise ValueError(f"Extra data: line 1 column {end + 1} (char {end})")
+        return value
     except RecursionError:
         raise InvalidValueError(f"{what}: the JSON is nested too deeply") from None
     except UnicodeDecodeError:
