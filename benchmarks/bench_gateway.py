@@ -90,6 +90,11 @@ def main() -> int:
                 }
             )
 
+        import compileall
+
+        import luagate as package
+
+        compileall.compile_dir(str(Path(package.__file__).parent), quiet=1)  # as a second run has
         luagate = Path(sys.executable).with_name("luagate")
         env = {**os.environ, "LUAGATE_HOME": str(Path(tmp) / "cli-home")}
         commands = {

@@ -124,6 +124,9 @@ class Config:
         # scheduling stalls of tens of ms hit a few samples hard and the median ignores them;
         # with long loops every sample would carry a share of the stalls.
         self.calls_n = 200
+        # Through the worker, each sample is two whole executions (fork, run, kill): a longer
+        # loop keeps the fork's own jitter (milliseconds) small per call.
+        self.calls_n_isolated = 1000
         self.calls_reps_in_process = 15 if quick else 41
         self.calls_reps_isolated = 9 if quick else 31
         self.return1_reps_isolated = 40 if quick else 200
@@ -332,7 +335,7 @@ def _bench_calls_in_process(cfg: Config, host: BenchHost, key: str) -> list[Figu
 def bench_isolated(cfg: Config, executor: IsolatedExecutor) -> list[Figure]:
     """3. ``app.echo`` round trips through the worker; 4. end-to-end ``return 1``."""
     host = BenchHost()
-    n = cfg.calls_n
+    n = cfg.calls_n_isolated
     limits = Limits(max_calls=n)
     call_code, base_code = loop_script(n, True), loop_script(n, False)
 
@@ -441,6 +444,13 @@ def bench_cold_start(cfg: Config) -> list[Figure]:
     luagate = Path(sys.executable).with_name("luagate")
     if not luagate.exists():
         raise FileNotFoundError(f"no console script at {luagate}")
+    # Cached bytecode, as any second run has it (an editable install under
+    # PYTHONDONTWRITEBYTECODE would otherwise compile every module on every start).
+    import compileall
+
+    import luagate as package
+
+    compileall.compile_dir(str(Path(package.__file__).parent), quiet=1)
     commands: dict[str, list[str]] = {
         "python": [sys.executable, "-c", "pass"],
         "luagate": [str(luagate), "lua", "-e", "print(1)"],
