@@ -115,22 +115,11 @@ def usage(message: str) -> LuagateError:
 # -- accounts -----------------------------------------------------------------------------------
 
 
-def secret_env_name(provider: str, field: str) -> str:
-    """The environment variable a secret's ``env:`` reference is suggested to use."""
-    return f"{provider.upper()}_{field.upper()}"
-
-
 def configure_command(spec: ProviderSpec, account: str, fields: Iterable[str]) -> str:
-    """The exact command that stores ``fields`` (secrets as ``env:`` references, as the gateway's
-    own error messages suggest, so no secret has to be typed into a command line)."""
-    parts = [f"luagate configure {spec.name}", f"--account {account}"]
-    for name in fields:
-        field = spec.credential(name)
-        if field is not None and field.secret:
-            parts.append(f"--set {name}=env:{secret_env_name(spec.name, name)}")
-        else:
-            parts.append(f"--set {name}=<{name}>")
-    return " ".join(parts)
+    """The exact command that stores ``fields`` (the gateway's own wording)."""
+    from ..gateway.gateway import configure_command as command
+
+    return command(spec, account, fields)
 
 
 def closest_set(spec: ProviderSpec, have: set[str]) -> tuple[str, ...]:

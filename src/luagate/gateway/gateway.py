@@ -25,7 +25,7 @@ from .audit import AUDIT_FILE, AuditLog
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
     from typing import Any
 
     from ..accounts.store import AccountStore
@@ -314,14 +314,7 @@ def _configure_hint(
     if have:
         # the alternative the account is closest to completing
         group = max(provider.credential_sets, key=lambda g: len(have & set(g)))
-    parts = []
-    for name in group:
-        field = provider.credential(name)
-        if field is not None and field.secret:
-            parts.append(f"--set {name}=env:{provider.name.upper()}_{name.upper()}")
-        else:
-            parts.append(f"--set {name}=<{name}>")
-    command = f"luagate configure {provider.name} --account {account} " + " ".join(parts)
+    command = configure_command(provider, account, group)
     missing = [n for n in group if n not in (have or set())]
     subject = (
         f"{provider.name} {problem}"
@@ -333,3 +326,16 @@ def _configure_hint(
         f"{subject}{needs}. Run: {command}  — secrets can also come from stdin: "
         f"luagate configure {provider.name} --account {account} --stdin-json"
     )
+
+
+def configure_command(provider: ProviderSpec, account: str, fields: Iterable[str]) -> str:
+    """The exact command that stores ``fields``: secrets as ``env:`` references, so that no
+    secret has to be typed into a command line."""
+    parts = [f"luagate configure {provider.name}", f"--account {account}"]
+    for name in fields:
+        field = provider.credential(name)
+        if field is not None and field.secret:
+            parts.append(f"--set {name}=env:{provider.name.upper()}_{name.upper()}")
+        else:
+            parts.append(f"--set {name}=<{name}>")
+    return " ".join(parts)

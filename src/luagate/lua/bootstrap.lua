@@ -194,6 +194,17 @@ return function(dispatch, expired, settings)
   local function e_newline(depth)
     if e_pretty then e_put("\n" .. string_rep("  ", depth), depth) end
   end
+  -- A table key as a JSON object key (numbers become their text), or an encode error.
+  local function e_key(k, depth)
+    local kt = raw_type(k)
+    if kt == "string" then return k end
+    if kt == "number" then
+      return math_type(k) == "integer" and string_format("%d", k) or format_float(k)
+    end
+    e_stack[depth + 1] = "<" .. kt .. " key>"
+    e_fail("invalid_value", "has a key that is a " .. kt .. "; JSON keys are strings", depth + 1)
+  end
+
   local function e_value(v, depth)
     local t = raw_type(v)
     if t == "string" then
@@ -235,16 +246,7 @@ return function(dispatch, expired, settings)
         e_put("{", depth)
         local first = true
         for k, item in raw_next, v do
-          local kt = raw_type(k)
-          local name
-          if kt == "string" then
-            name = k
-          elseif kt == "number" then
-            name = math_type(k) == "integer" and string_format("%d", k) or format_float(k)
-          else
-            e_stack[depth + 1] = "<" .. kt .. " key>"
-            e_fail("invalid_value", "has a key that is a " .. kt .. "; JSON keys are strings", depth + 1)
-          end
+          local name = e_key(k, depth)
           if not first then e_put(",", depth) end
           first = false
           e_stack[depth + 1] = name
@@ -257,16 +259,7 @@ return function(dispatch, expired, settings)
       else
         local keys, names = {}, {}
         for k in raw_next, v do
-          local kt = raw_type(k)
-          local name
-          if kt == "string" then
-            name = k
-          elseif kt == "number" then
-            name = math_type(k) == "integer" and string_format("%d", k) or format_float(k)
-          else
-            e_stack[depth + 1] = "<" .. kt .. " key>"
-            e_fail("invalid_value", "has a key that is a " .. kt .. "; JSON keys are strings", depth + 1)
-          end
+          local name = e_key(k, depth)
           keys[#keys + 1] = name
           names[name] = k
         end

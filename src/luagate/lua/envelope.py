@@ -6,10 +6,7 @@ of ``dataclasses`` (it pulls in ``inspect``) is a measurable share of the budget
 
 from __future__ import annotations
 
-import time
-
 from .limits import Limits
-from .output import OutputBuffer
 
 TYPE_CHECKING = False  # typing is not imported at run time: start-up is measured
 if TYPE_CHECKING:
@@ -137,29 +134,3 @@ class Execution:
 
     def __repr__(self) -> str:
         return f"Execution(success={self.success!r}, result={self.result!r}, error={self.error!r})"
-
-
-def build_execution(
-    outcome: Outcome,
-    *,
-    output: OutputBuffer,
-    calls: list[CallRecord],
-    limits: Limits,
-    started: float,
-    executor: str,
-) -> Execution:
-    """Assemble the envelope; the output buffer is told when output was the limit reached."""
-    if outcome.error is not None and outcome.error.type == "output_limit":
-        output.mark_truncated()
-    return Execution(
-        success=outcome.ok,
-        output=output.text(),
-        output_truncated=output.truncated,
-        result=outcome.result,
-        error=outcome.error,
-        calls=calls,
-        duration_ms=(time.perf_counter() - started) * 1000,
-        memory_bytes=outcome.memory_bytes,
-        limits=limits,
-        executor=executor,
-    )

@@ -8,13 +8,7 @@ with everything else. The default is :class:`~luagate.lua.isolated.IsolatedExecu
 
 from __future__ import annotations
 
-import time
-
-from .deadline import Deadline
-from .envelope import Execution, build_execution
-from .host import Bridge
-from .limits import Limits
-from .output import OutputBuffer
+from .run import Run
 from .sandbox import run_sandbox
 
 TYPE_CHECKING = False  # typing is not imported at run time: start-up is measured
@@ -22,7 +16,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Protocol
 
+    from .envelope import Execution
     from .host import Host
+    from .limits import Limits
 
     OnOutput = Callable[[str], None]
 
@@ -52,28 +48,16 @@ class InProcessExecutor:
         limits: Limits | None = None,
         on_output: OnOutput | None = None,
     ) -> Execution:
-        limits = limits or Limits()
-        started = time.perf_counter()
-        deadline = Deadline.after(limits.timeout_s)
-        output = OutputBuffer(limits.output_bytes, on_text=on_output)
-        namespace = host.namespace()
-        bridge = Bridge(host, limits, deadline, namespace)
+        run = Run(host, limits, on_output)
         outcome = run_sandbox(
             code,
-            namespace=namespace,
-            call=bridge.call,
-            limits=limits,
-            deadline=deadline,
-            output=output,
+            namespace=run.namespace,
+            call=run.bridge.call,
+            limits=run.limits,
+            deadline=run.deadline,
+            output=run.output,
         )
-        return build_execution(
-            outcome,
-            output=output,
-            calls=bridge.calls,
-            limits=limits,
-            started=started,
-            executor=self.name,
-        )
+        return run.finish(outcome, self.name)
 
     def close(self) -> None:
         pass

@@ -16,7 +16,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 
 from ..errors import (
     InternalError,
@@ -27,18 +26,17 @@ from ..errors import (
     WorkerLostError,
 )
 from .channel import Channel, ChannelClosed, ChannelError, from_wire, max_frame, to_wire
-from .deadline import Deadline
-from .envelope import Execution, Outcome, ScriptError, build_execution
+from .envelope import Execution, Outcome, ScriptError
 from .host import Bridge
 from .limits import Limits
-from .output import OutputBuffer
+from .run import Run
 
 TYPE_CHECKING = False  # typing is not imported at run time: start-up is measured
 if TYPE_CHECKING:
     from typing import Any
 
     from .executor import OnOutput
-    from .host import Host, Namespace
+    from .host import Host
 
 
 GRACE_S = 0.25
@@ -167,44 +165,23 @@ class IsolatedExecutor:
         limits: Limits | None = None,
         on_output: OnOutput | None = None,
     ) -> Execution:
-        limits = limits or Limits()
-        started = time.perf_counter()
-        deadline = Deadline.after(limits.timeout_s)
-        output = OutputBuffer(limits.output_bytes, on_text=on_output)
-        namespace = host.namespace()
-        bridge = Bridge(host, limits, deadline, namespace)
+        run = Run(host, limits, on_output)
         source = code.encode("utf-8", "surrogateescape") if isinstance(code, str) else code
-
         ours, theirs = socket.socketpair()
         try:
             pidfd = self._server.fork(theirs)
         finally:
             theirs.close()
-        channel = Channel(ours, max_frame=max_frame(limits.value_bytes))
+        channel = Channel(ours, max_frame=max_frame(run.limits.value_bytes))
         try:
-            outcome = self._converse(channel, source, namespace, limits, deadline, bridge, output)
+            outcome = self._converse(channel, source, run)
         finally:
             _kill(pidfd)
             channel.close()
-        return build_execution(
-            outcome,
-            output=output,
-            calls=bridge.calls,
-            limits=limits,
-            started=started,
-            executor=self.name,
-        )
+        return run.finish(outcome, self.name)
 
-    def _converse(
-        self,
-        channel: Channel,
-        source: bytes,
-        namespace: Namespace,
-        limits: Limits,
-        deadline: Deadline,
-        bridge: Bridge,
-        output: OutputBuffer,
-    ) -> Outcome:
+    def _converse(self, channel: Channel, source: bytes, run: Run) -> Outcome:
+        limits, deadline, bridge, output = run.limits, run.deadline, run.bridge, run.output
         hard_deadline = deadline.at + GRACE_S
         try:
             channel.send(
@@ -213,7 +190,7 @@ class IsolatedExecutor:
                     "code": to_wire(source),
                     "limits": limits.to_dict(),
                     "deadline": deadline.at,
-                    "namespace": namespace,
+                    "namespace": run.namespace,
                 },
                 hard_deadline,
             )

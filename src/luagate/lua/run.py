@@ -1,0 +1,50 @@
+"""The parent side of one execution, shared by every executor: its limits, deadline, output
+buffer and bridge, and the envelope they make at the end."""
+
+from __future__ import annotations
+
+import time
+
+from .deadline import Deadline
+from .envelope import Execution, Outcome
+from .host import Bridge
+from .limits import Limits
+from .output import OutputBuffer
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .host import Host
+
+
+class Run:
+    __slots__ = ("bridge", "deadline", "limits", "namespace", "output", "started")
+
+    def __init__(
+        self, host: Host, limits: Limits | None, on_output: Callable[[str], None] | None
+    ) -> None:
+        self.limits = limits or Limits()
+        self.started = time.perf_counter()
+        self.deadline = Deadline.after(self.limits.timeout_s)
+        self.output = OutputBuffer(self.limits.output_bytes, on_text=on_output)
+        self.namespace = host.namespace()
+        self.bridge = Bridge(host, self.limits, self.deadline, self.namespace)
+
+    def finish(self, outcome: Outcome, executor: str) -> Execution:
+        """The envelope; the output buffer is told when output was the limit reached."""
+        output = self.output
+        if outcome.error is not None and outcome.error.type == "output_limit":
+            output.mark_truncated()
+        return Execution(
+            success=outcome.ok,
+            output=output.text(),
+            output_truncated=output.truncated,
+            result=outcome.result,
+            error=outcome.error,
+            calls=self.bridge.calls,
+            duration_ms=(time.perf_counter() - self.started) * 1000,
+            memory_bytes=outcome.memory_bytes,
+            limits=self.limits,
+            executor=executor,
+        )
