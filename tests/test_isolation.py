@@ -188,8 +188,9 @@ def test_executor_recovers_after_its_fork_server_is_killed(executor):
     _ordinary_run_succeeds(executor)
 
 
-def test_killing_the_fork_server_mid_run_loses_only_that_run(executor):
-    _ordinary_run_succeeds(executor)
+def _kill_during_a_runaway(executor, victim) -> tuple[Execution, float]:
+    """Run an endless loop in a thread, SIGKILL ``victim(server_pid, worker_pid)`` while it runs;
+    return the run's envelope and how long it took."""
     server_pid = _server_pid(executor)
     holder: dict[str, Execution] = {}
 
@@ -200,38 +201,29 @@ def test_killing_the_fork_server_mid_run_loses_only_that_run(executor):
     thread = threading.Thread(target=run)
     started = time.monotonic()
     thread.start()
-    _wait_for_new_worker(server_pid, before)  # the worker is running the loop
-    os.kill(server_pid, signal.SIGKILL)  # its workers die with it (PR_SET_PDEATHSIG)
+    worker = _wait_for_new_worker(server_pid, before)  # the worker is running the loop
+    os.kill(victim(server_pid, worker), signal.SIGKILL)
     thread.join(timeout=30)
     assert not thread.is_alive()
+    return holder["e"], time.monotonic() - started
 
-    e = holder["e"]
+
+def test_killing_the_fork_server_mid_run_loses_only_that_run(executor):
+    _ordinary_run_succeeds(executor)
+    # its workers die with it (PR_SET_PDEATHSIG)
+    e, elapsed = _kill_during_a_runaway(executor, lambda server, worker: server)
     assert not e.success
     assert e.error.type == "worker_lost"
-    assert time.monotonic() - started < 10.0  # reported at once, not at the 20 s deadline
+    assert elapsed < 10.0  # reported at once, not at the 20 s deadline
     _ordinary_run_succeeds(executor)
 
 
 def test_a_worker_killed_from_outside_is_reported_and_the_next_run_works(executor):
     _ordinary_run_succeeds(executor)
     server_pid = _server_pid(executor)
-    holder: dict[str, Execution] = {}
-
-    def run() -> None:
-        holder["e"] = executor.run("while true do end", EchoHost(), Limits(timeout_s=20.0))
-
-    before = _live_children(server_pid)
-    thread = threading.Thread(target=run)
-    started = time.monotonic()
-    thread.start()
-    worker = _wait_for_new_worker(server_pid, before)
-    os.kill(worker, signal.SIGKILL)
-    thread.join(timeout=30)
-    assert not thread.is_alive()
-
-    e = holder["e"]
+    e, elapsed = _kill_during_a_runaway(executor, lambda server, worker: worker)
     assert not e.success
     assert e.error.type == "worker_lost"
-    assert time.monotonic() - started < 10.0
+    assert elapsed < 10.0
     assert _server_pid(executor) == server_pid  # the server itself was not touched
     _ordinary_run_succeeds(executor)
