@@ -112,7 +112,9 @@ def test_envelope_has_every_documented_field(run):
         "memory_bytes",
         "limits",
         "executor",
+        "meta",
     }
+    assert d["meta"] == {"rate_limited_ms": 0}  # no provider call held back
     assert d["limits"] == Limits().to_dict()
     assert d["memory_bytes"] > 0
 

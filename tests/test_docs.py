@@ -85,9 +85,11 @@ def test_examples(layout, ours, ref):
 @pytest.mark.parametrize(("layout", "ours", "ref"), CASES)
 def test_sections_and_returns(layout, ours, ref):
     titles = [t for t, _ in ours.sections]
-    assert titles[-1] == "Returns"  # every function documents what it returns
+    # every function documents what it returns, then (when it has any) how it maps onto the API
+    assert titles[-1] == "Returns" or titles[-2:] == ["Returns", "Notes"]
     if layout == "markdown":
-        assert [s for s in ours.sections if s[0] != "Returns"] == ref.sections
+        added = ("Returns", "Notes")
+        assert [s for s in ours.sections if s[0] not in added] == ref.sections
 
 
 def test_multi_account_section_matches_the_reference():
@@ -136,4 +138,4 @@ def test_search_ranks_by_relevance():
     hits = DOCS.search("create contact")
     assert hits[0]["page"] == "aircall.create_contact"
     assert DOCS.search("") == []
-    assert DOCS.search("zzzz-nothing") == []
+    assert DOCS.search("zzzz-qqqq") == []

@@ -25,7 +25,7 @@ class StubClient:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any], dict[str, str]]] = []
 
-    def call(self, function, args, credentials, deadline):
+    def call(self, function, args, credentials, context):
         self.calls.append((function.full_name, args, credentials))
         return {
             "function": function.full_name,
@@ -184,10 +184,10 @@ def test_unknown_account_lists_accounts(gateway):
 def test_missing_credentials_give_the_exact_command(home, stub):
     store = make_store(home)
     gateway = Gateway(store, clients={"aircall": stub})
-    e = gateway.call("aircall.list_users")
+    e = gateway.call("aircall.list_users", account="sales")
     assert e["error"]["type"] == "not_configured"
     assert (
-        "luagate configure aircall --account default --set api_id=<api_id>" in e["error"]["message"]
+        "luagate configure aircall --account sales --set api_id=<api_id>" in e["error"]["message"]
     )
     store.configure(gateway.provider("aircall"), "default", set_values={"api_id": "x"})
     e = gateway.call("aircall.list_users")

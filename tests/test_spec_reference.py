@@ -276,8 +276,9 @@ FACTS = {
         "per_page": {"default": 20, "minimum": 1, "maximum": 50},
         "page": {"default": 1, "minimum": 1},
         "order": {"default": "desc", "enum": ("asc", "desc")},
-        "from": {"format": "date-time"},
-        "to": {"format": "date-time"},
+        # ISO 8601 as the reference says, and UNIX seconds too (Aircall's own form)
+        "from": {"format": "instant"},
+        "to": {"format": "instant"},
         "direction": {"enum": ("inbound", "outbound")},
     },
     "wildix": {
@@ -411,6 +412,8 @@ def test_credentials():
         "access_token": True,
         "user_email": False,
         "base_url": False,
+        "rate_limit": False,
+        "request_timeout": False,
     }
     assert AIRCALL.credential_sets == (("api_id", "api_token"), ("access_token",))
     assert {c.name: c.secret for c in WILDIX.credentials} == {

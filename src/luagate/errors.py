@@ -154,3 +154,61 @@ LIMIT_ERRORS: dict[str, type[LimitError]] = {
         ValueTooLargeError,
     )
 }
+
+
+# --- what a provider's API answered (the HTTP layer maps every failure to one of these) --------
+
+
+class ProviderError(LuagateError):
+    """A provider's API refused or failed a request; the message carries the provider's own
+    words (never a credential)."""
+
+    type = "upstream"
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class AuthError(ProviderError):
+    """The provider refused the account's credentials (401/403)."""
+
+    type = "auth"
+
+
+class NotFoundError(ProviderError):
+    """The provider has no such record (404)."""
+
+    type = "not_found"
+
+
+class RejectedError(ProviderError):
+    """The provider rejected the request's content (400/422): the call's ``validation`` type,
+    with the provider's own explanation."""
+
+    type = "validation"
+
+
+class RateLimitedError(ProviderError):
+    """The provider's rate limit held the call back longer than it could wait."""
+
+    type = "rate_limited"
+
+
+class UpstreamError(ProviderError):
+    """The provider failed (5xx, an HTML error page, a body that is not JSON) or answered in a
+    way luagate cannot use."""
+
+    type = "upstream"
+
+
+class NetworkError(ProviderError):
+    """The provider could not be reached (DNS, refused or dropped connection, TLS)."""
+
+    type = "network"
+
+
+class UpstreamTimeoutError(ProviderError):
+    """The provider did not answer in time. Not a sandbox limit: a script can catch it."""
+
+    type = "timeout"

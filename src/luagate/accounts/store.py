@@ -37,6 +37,7 @@ class AccountStore:
         self.home = home if home is not None else luagate_home(self.environ)
         self.secrets = SecretBox(self.home, self.environ)
         self._config: dict[str, Any] | None = None
+        self._env: dict[str, dict[str, dict[str, str]]] = {}  # environ is a snapshot: cache it
 
     # -- the file -----------------------------------------------------------------------------
 
@@ -71,6 +72,12 @@ class AccountStore:
     # -- reading ------------------------------------------------------------------------------
 
     def _env_accounts(self, spec: ProviderSpec) -> dict[str, dict[str, str]]:
+        found = self._env.get(spec.name)
+        if found is None:
+            found = self._env[spec.name] = self._read_env_accounts(spec)
+        return found
+
+    def _read_env_accounts(self, spec: ProviderSpec) -> dict[str, dict[str, str]]:
         prefix = f"{ENV_PREFIX}{spec.name.upper()}_"
         found: dict[str, dict[str, str]] = {}
         for key, value in self.environ.items():

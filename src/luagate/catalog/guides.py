@@ -86,6 +86,17 @@ def _errors(docs: Docs) -> str:
             ],
         ),
         (
+            "Errors from the provider's API (the message quotes the provider)",
+            [
+                errors.AuthError,
+                errors.NotFoundError,
+                errors.RateLimitedError,
+                errors.UpstreamError,
+                errors.NetworkError,
+                errors.UpstreamTimeoutError,
+            ],
+        ),
+        (
             "Errors from the script itself",
             [
                 errors.ScriptSyntaxError,

@@ -32,7 +32,9 @@ def _param_schema(p: Param) -> dict[str, Any]:
         schema["maximum"] = p.maximum
     if p.enum is not None:
         schema["enum"] = list(p.enum)
-    if p.format is not None:
+    if p.format == "instant":  # ISO 8601 text or UNIX seconds
+        schema["type"] = ["string", "integer"]
+    elif p.format is not None:
         schema["format"] = p.format
     if p.items is not None:
         item = _field_schema(p.items)

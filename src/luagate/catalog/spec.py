@@ -110,7 +110,8 @@ class Param(_Frozen):
     ) -> None:
         if type not in PARAM_TYPES:
             raise ValueError(f"param {name}: unknown type {type!r}")
-        if format not in (None, "date-time", "date"):
+        # "instant": an ISO 8601 date-time or date, or UNIX seconds (an integer or digits)
+        if format not in (None, "date-time", "date", "instant"):
             raise ValueError(f"param {name}: unknown format {format!r}")
         self._set(
             name=name,

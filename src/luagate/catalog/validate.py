@@ -107,6 +107,13 @@ def _expected(param: Param | Field) -> str:
 
 def _check_param(where: str, param: Param, value: Any) -> Any:
     name = param.name
+    if param.format == "instant":
+        from .dates import parse_instant
+
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        parse_instant(value, where=where, name=name)  # ISO 8601 text or UNIX seconds
+        return value
     value = _check_type(where, name, param, value)
     if param.enum is not None and value not in param.enum:
         options = ", ".join(shown(v) for v in param.enum)

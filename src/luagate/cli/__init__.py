@@ -41,6 +41,7 @@ COMMAND_MODULES = {
     "fields": "fields_command",
     "configure": "configure_command",
     "rotate-key": "rotate_key_command",
+    "simulate": "simulate_command",
 }
 
 

@@ -18,7 +18,7 @@ from ..errors import (
     NotConfiguredError,
     UnknownFunctionError,
 )
-from ..providers.registry import provider_client, provider_specs
+from ..providers.registry import demo_account, provider_client, provider_specs
 from ..suggest import close_matches
 from . import policy
 from .audit import AUDIT_FILE, AuditLog
@@ -31,9 +31,19 @@ if TYPE_CHECKING:
     from ..accounts.store import AccountStore
     from ..catalog.docs import Docs
     from ..catalog.spec import FunctionSpec, ProviderSpec
+    from ..http.context import CallContext
     from ..lua.deadline import Deadline
     from ..lua.envelope import Execution
     from ..lua.limits import Limits
+
+DEMO_ACCOUNT = "demo"
+_announced: set[str] = set()  # providers whose demo account this process has announced
+
+
+def _to_stderr(message: str) -> None:
+    import sys
+
+    print(f"luagate: {message}", file=sys.stderr, flush=True)
 
 
 class Resolved:
@@ -66,6 +76,7 @@ class Gateway:
         ask: Callable[[FunctionSpec, str | None], bool] | None = None,
         audit: AuditLog | None = None,
         surface: str = "python",
+        notify: Callable[[str], None] | None = _to_stderr,
     ) -> None:
         if store is None:
             from ..accounts.store import AccountStore
@@ -77,6 +88,8 @@ class Gateway:
         self._clients = dict(clients or {})
         self.ask = ask
         self.surface = surface
+        self.notify = notify  # progress lines and notices for people (stderr by default)
+        self._demos: dict[str, dict[str, str] | None] = {}
         self.audit = audit or AuditLog(store.home / AUDIT_FILE, store.audit_enabled())
         self._docs: Docs | None = None
 
@@ -122,8 +135,24 @@ class Gateway:
             )
         return provider, spec
 
-    def account(self, provider: ProviderSpec, account: str | None) -> str:
+    def accounts(self, provider: ProviderSpec) -> list[str]:
+        """The provider's accounts, default first; with none configured, its ``demo`` account
+        (served by the provider's simulator in-process) when it has one."""
         accounts = self.store.accounts(provider)
+        if not accounts and self._demo(provider.name) is not None:
+            return [DEMO_ACCOUNT]
+        return accounts
+
+    def is_demo(self, provider: ProviderSpec, account: str | None) -> bool:
+        return account == DEMO_ACCOUNT and self.accounts(provider) == [DEMO_ACCOUNT]
+
+    def _demo(self, provider: str) -> dict[str, str] | None:
+        if provider not in self._demos:
+            self._demos[provider] = demo_account(provider)
+        return self._demos[provider]
+
+    def account(self, provider: ProviderSpec, account: str | None) -> str:
+        accounts = self.accounts(provider)
         if account in (None, "default"):
             chosen = self.store.default_account(provider, accounts)
             if chosen is None:
@@ -144,6 +173,9 @@ class Gateway:
         return account
 
     def credentials(self, provider: ProviderSpec, account: str) -> dict[str, str]:
+        if self.is_demo(provider, account):
+            self._announce_demo(provider)
+            return dict(self._demo(provider.name) or {})
         values = self.store.credentials(provider, account)
         for field, variable in self.store.missing_env_references(provider, account):
             raise NotConfiguredError(
@@ -176,13 +208,34 @@ class Gateway:
         )
         return Resolved(provider, function, chosen, checked, bypassed)
 
+    def _announce_demo(self, provider: ProviderSpec) -> None:
+        if provider.name in _announced or self.notify is None:
+            return
+        _announced.add(provider.name)
+        group = provider.credential_sets[0]
+        self.notify(
+            f"{provider.name} has no account configured, so its calls go to the built-in "
+            f"'demo' account: a simulated {provider.title} company, no real API is called. "
+            f"To use yours: {configure_command(provider, 'default', group)}"
+        )
+
     # -- calling ------------------------------------------------------------------------------
 
-    def invoke(self, resolved: Resolved, deadline: Deadline | None = None) -> Any:
-        """Call the provider for a checked call; raises typed errors."""
+    def invoke(
+        self,
+        resolved: Resolved,
+        deadline: Deadline | None = None,
+        context: CallContext | None = None,
+    ) -> Any:
+        """Call the provider for a checked call; raises typed errors. ``context`` (made here when
+        not given) collects what the call cost: requests, retries, rate-limit waits."""
+        from ..http.context import CallContext
+
+        if context is None:
+            context = CallContext(account=resolved.account, deadline=deadline, notify=self.notify)
         credentials = self.credentials(resolved.provider, resolved.account)
         client = self._client(resolved.provider.name)
-        return client.call(resolved.function, resolved.args, credentials, deadline)
+        return client.call(resolved.function, resolved.args, credentials, context)
 
     def _client(self, provider: str) -> Any:
         client = self._clients.get(provider)
@@ -210,6 +263,7 @@ class Gateway:
         spec: FunctionSpec | None = None
         data: Any = None
         error: LuagateError | None = None
+        context: CallContext | None = None
         try:
             _, spec = self.function(function)
             resolved = self.check(function, args, account=account, force=force)
@@ -217,7 +271,10 @@ class Gateway:
                 self.credentials_present(resolved)
                 data = {"would_call": resolved.function.full_name, "args": resolved.args}
             else:
-                data = self.invoke(resolved)
+                from ..http.context import CallContext
+
+                context = CallContext(account=resolved.account, notify=self.notify)
+                data = self.invoke(resolved, context=context)
         except LuagateError as e:
             error = e
         except Exception as e:  # a bug must still produce an envelope
@@ -235,12 +292,15 @@ class Gateway:
                 "operation": spec.kind if spec else None,
                 "dry_run": dry_run,
                 "permission_bypassed": bool(resolved and resolved.permission_bypassed),
+                **(context.meta() if context else {"rate_limited_ms": 0.0, "requests": 0}),
             },
             "duration_ms": round(duration_ms, 3),
         }
 
     def credentials_present(self, resolved: Resolved) -> None:
         """For a dry run: would the account have what it needs? (Nothing is decrypted.)"""
+        if self.is_demo(resolved.provider, resolved.account):
+            return
         stored = self.store.stored_fields(resolved.provider, resolved.account)
         for group in resolved.provider.credential_sets:
             if all(stored.get(name) for name in group):

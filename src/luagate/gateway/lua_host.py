@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from ..errors import InvalidValueError, LuagateError
+from ..http.context import CallContext
 from ..lua.host import HostReply
 
 TYPE_CHECKING = False
@@ -29,7 +30,7 @@ class GatewayHost:
             functions = {f.name: "call" for f in provider.functions}
             tree: dict[str, Any] = dict(functions)
             tree["default"] = dict(functions)
-            for account in self.gateway.store.accounts(provider):
+            for account in self.gateway.accounts(provider):
                 if account not in tree:
                     tree[account] = dict(functions)
             integrations[provider.name] = tree
@@ -47,16 +48,23 @@ class GatewayHost:
         gateway = self.gateway
         started = time.perf_counter()
         resolved = None
+        context = None
         try:
             resolved = gateway.check(
                 f"{provider}.{function}", args, account=account, force=self.force
             )
-            data = gateway.invoke(resolved, deadline)
+            context = CallContext(
+                account=resolved.account, deadline=deadline, notify=gateway.notify
+            )
+            data = gateway.invoke(resolved, context=context)
         except LuagateError as e:
             gateway.record(f"{provider}.{function}", resolved, _ms(started), e)
+            # the envelope's call record says which account failed and what the call cost
+            e.account = resolved.account if resolved else account  # type: ignore[attr-defined]
+            e.call_meta = context.meta() if context else None  # type: ignore[attr-defined]
             raise
         gateway.record(resolved.function.full_name, resolved, _ms(started), None)
-        return HostReply(data, resolved.account)
+        return HostReply(data, resolved.account, context.meta())
 
     def _docs(self, name: str, args: Any) -> Any:
         docs = self.gateway.docs

@@ -33,7 +33,7 @@ class ScriptError:
 class CallRecord:
     """One host call the script made, as the host saw it."""
 
-    __slots__ = ("account", "duration_ms", "error", "ok", "path")
+    __slots__ = ("account", "duration_ms", "error", "meta", "ok", "path")
 
     def __init__(
         self,
@@ -42,21 +42,26 @@ class CallRecord:
         duration_ms: float,
         account: str | None = None,
         error: str | None = None,
+        meta: dict[str, Any] | None = None,
     ) -> None:
         self.path = path
         self.ok = ok
         self.duration_ms = duration_ms
         self.account = account
         self.error = error  # the error type when ok is false
+        self.meta = meta  # what a provider call reports: rate_limited_ms, requests, retries
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        record = {
             "path": self.path,
             "account": self.account,
             "ok": self.ok,
             "error": self.error,
             "duration_ms": round(self.duration_ms, 3),
         }
+        if self.meta:
+            record.update(self.meta)
+        return record
 
 
 class Outcome:
@@ -130,7 +135,12 @@ class Execution:
             "memory_bytes": self.memory_bytes,
             "limits": self.limits.to_dict(),
             "executor": self.executor,
+            "meta": {"rate_limited_ms": self.rate_limited_ms()},
         }
+
+    def rate_limited_ms(self) -> float:
+        """How long the providers' rate limits held this script's calls back, in total."""
+        return round(sum(float((c.meta or {}).get("rate_limited_ms", 0)) for c in self.calls), 3)
 
     def __repr__(self) -> str:
         return f"Execution(success={self.success!r}, result={self.result!r}, error={self.error!r})"

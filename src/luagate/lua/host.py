@@ -41,13 +41,17 @@ if TYPE_CHECKING:
 
 
 class HostReply:
-    """A host call's answer: the value the script receives, and the account that served it."""
+    """A host call's answer: the value the script receives, the account that served it, and what
+    the call reports about itself (e.g. ``{"rate_limited_ms": 0, "requests": 1}``)."""
 
-    __slots__ = ("account", "value")
+    __slots__ = ("account", "meta", "value")
 
-    def __init__(self, value: Any, account: str | None = None) -> None:
+    def __init__(
+        self, value: Any, account: str | None = None, meta: dict[str, Any] | None = None
+    ) -> None:
         self.value = value
         self.account = account
+        self.meta = meta
 
 
 def iter_paths(tree: Namespace, prefix: str = "", leaf: str | None = None) -> Iterator[str]:
@@ -108,17 +112,27 @@ class Bridge:
             args = decode_json(args_json, self.limits.value_bytes, what=f"{path} arguments")
             reply = self.host.call(path, args, self.deadline)
         except LuagateError as e:
-            self._record(path, started, None, e.type)
+            # a host may say which account failed and what the call cost (see GatewayHost)
+            self._record(
+                path, started, getattr(e, "account", None), e.type, getattr(e, "call_meta", None)
+            )
             raise
         except Exception as e:  # a bug in a host must not take the sandbox down
             self._record(path, started, None, InternalError.type)
             raise InternalError(f"{path} failed inside luagate ({type(e).__name__})") from e
-        self._record(path, started, reply.account, None)
+        self._record(path, started, reply.account, None, reply.meta)
         if self.deadline.expired():  # the call used up the script's time: stop here
             raise TimeoutLimitError("the script ran longer than its time limit")
         return reply.value
 
-    def _record(self, path: str, started: float, account: str | None, error: str | None) -> None:
+    def _record(
+        self,
+        path: str,
+        started: float,
+        account: str | None,
+        error: str | None,
+        meta: dict[str, Any] | None = None,
+    ) -> None:
         self.calls.append(
             CallRecord(
                 path=path,
@@ -126,5 +140,6 @@ class Bridge:
                 duration_ms=(time.perf_counter() - started) * 1000,
                 account=account,
                 error=error,
+                meta=meta,
             )
         )

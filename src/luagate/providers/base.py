@@ -7,7 +7,7 @@ if TYPE_CHECKING:
     from typing import Any, Protocol
 
     from ..catalog.spec import FunctionSpec
-    from ..lua.deadline import Deadline
+    from ..http.context import CallContext
 
     class ProviderClient(Protocol):
         def call(
@@ -15,8 +15,9 @@ if TYPE_CHECKING:
             function: FunctionSpec,
             args: dict[str, Any],
             credentials: dict[str, str],
-            deadline: Deadline | None,
+            context: CallContext,
         ) -> Any:
             """Carry out one validated call on the provider's real API; return the documented
-            result shape, or raise a LuagateError of the matching type."""
+            result shape, or raise a LuagateError of the matching type. ``context`` holds the
+            deadline and collects what the call cost (requests, rate-limit waits)."""
             ...

@@ -33,3 +33,15 @@ def provider_client(name: str) -> object | None:
             raise
         return None
     return module.CLIENT
+
+
+def demo_account(name: str) -> dict[str, str] | None:
+    """Credentials of the provider's ``demo`` account, served by its simulator in-process
+    (``luagate.providers.<name>.demo.CREDENTIALS``), if the provider has one."""
+    try:
+        module = importlib.import_module(f"luagate.providers.{name}.demo")
+    except ModuleNotFoundError as e:
+        if e.name != f"luagate.providers.{name}.demo":
+            raise
+        return None
+    return dict(module.CREDENTIALS)

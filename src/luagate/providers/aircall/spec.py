@@ -46,7 +46,7 @@ _CALL = (
         "from",
         "string",
         "number that placed the call: the caller's if inbound, the Aircall number's if outbound;"
-        " null when anonymous",
+        " absent (nil) when the caller is anonymous",
         nullable=True,
     ),
     Field(
@@ -206,7 +206,13 @@ _META = Field(
     "pagination of this list",
     fields=(
         Field("count", "integer", "number of items on this page"),
-        Field("total", "integer", "number of items on all pages"),
+        Field(
+            "total",
+            "integer",
+            "number of items on all pages (null when luagate filtered the list and stopped"
+            " reading before its end; see Notes)",
+            nullable=True,
+        ),
         Field("current_page", "integer", "number of this page, from 1"),
         Field("per_page", "integer", "items per page"),
         Field(
@@ -219,6 +225,24 @@ _META = Field(
             "previous_page_link",
             "string",
             "API URL of the previous page; null on the first page",
+            nullable=True,
+        ),
+        Field(
+            "has_more",
+            "boolean",
+            "only when luagate filtered the list (see Notes): whether another page exists",
+            nullable=True,
+        ),
+        Field(
+            "scanned",
+            "integer",
+            "only when luagate filtered the list: how many records it read to build this page",
+            nullable=True,
+        ),
+        Field(
+            "filtered_by",
+            "string",
+            'only when luagate filtered the list: the parameter it filtered on ("number_id", "q")',
             nullable=True,
         ),
     ),
@@ -296,6 +320,15 @@ SPEC = ProviderSpec(
             "base_url",
             "API origin; defaults to https://api.aircall.io; point it at a simulator for tests",
         ),
+        CredentialField(
+            "rate_limit",
+            'requests the company may make, e.g. "120/min" (the default, Aircall\'s documented'
+            ' budget, shared by every key of the company) or "60/min"',
+        ),
+        CredentialField(
+            "request_timeout",
+            "seconds to wait for Aircall's answer to one request (default 30)",
+        ),
     ),
     credential_sets=(("api_id", "api_token"), ("access_token",)),
     multi_account_function="function_name",
@@ -314,13 +347,13 @@ SPEC = ProviderSpec(
                     "from",
                     "string",
                     'Start date in ISO 8601 format (e.g., `"2026-01-01T00:00:00Z"`)',
-                    format="date-time",
+                    format="instant",
                 ),
                 Param(
                     "to",
                     "string",
                     'End date in ISO 8601 format (e.g., `"2026-01-31T23:59:59Z"`)',
-                    format="date-time",
+                    format="instant",
                 ),
                 Param(
                     "direction",
@@ -355,6 +388,28 @@ end
 """  # noqa: E501
                 ),
             ),
+            notes="""
+- `from`/`to` also accept UNIX seconds (an integer or digits) and a bare date (`"2026-01-31"`,
+  UTC midnight); luagate sends them to Aircall as UNIX seconds, as its API requires (an ISO
+  string there would silently match nothing). Both ends are inclusive and filter on the call's
+  start.
+- `order` is always sent (default `"desc"`, newest first; Aircall's own default is oldest first).
+- Aircall's plain call list has no filters, so with `direction`, `user_id` or `tags` luagate calls
+  Aircall's call search (`/v1/calls/search`). `tags` takes tag ids or tag names (names are looked
+  up in the account's tags, ignoring case; an unknown name is an error listing the tags); a call
+  must carry every tag given.
+- Aircall has no filter by number. With `number_id`, luagate reads Aircall's pages of 50 calls in
+  the requested order (and within `from`/`to`), keeps the calls whose `number.id` matches, and
+  returns page `page` of those. It reads at most 1,000 calls per request: if that is not enough
+  to fill the page, the call fails with a message asking to narrow `from`/`to`. In this mode
+  `meta.next_page_link`/`previous_page_link` are null, `meta.has_more` says whether another page
+  exists, `meta.total` is exact when the whole list was read (else null), and `meta.scanned`
+  counts the calls read.
+- Aircall serves at most 10,000 calls through paging; narrow with `from`/`to` to reach older ones.
+- `from`/`to` on a call are derived by luagate: for an inbound call `from` is the caller
+  (`raw_digits`; absent, so nil in Lua, when the caller is anonymous) and `to` the Aircall
+  number's `digits`; outbound is the reverse. Every field Aircall sends is kept.
+""",
         ),
         FunctionSpec(
             "aircall",
@@ -382,6 +437,11 @@ print("Duration: " .. call.duration .. "s, Status: " .. call.status)
 """
                 ),
             ),
+            notes="""
+- `call.from`/`call.to` are derived from `raw_digits` and the Aircall number by direction, as in
+  `list_calls`; every field Aircall sends is kept.
+- An unknown `call_id` is a `not_found` error.
+""",
         ),
         FunctionSpec(
             "aircall",
@@ -423,6 +483,17 @@ end
 """
                 ),
             ),
+            notes="""
+- Aircall's contact list has no free-text search. luagate maps `q` this way: an email address
+  (`"ana@acme.com"`) → Aircall's contact search by email; a phone number (at least 5 digits,
+  spaces, dots, dashes and parentheses ignored, `00` read as `+`) → search by phone number;
+  anything else is a name: luagate reads Aircall's contact pages of 50 and keeps the contacts
+  whose first name, last name and company name together contain every word of `q` (ignoring
+  case). It reads at most 1,000 contacts; if that does not fill the page, the call fails with a
+  clear message. Name matches carry `meta.has_more`, `meta.scanned`, and a `meta.total` that is
+  null unless every contact was read.
+- Only contacts shared with the company are visible through Aircall's API.
+""",
         ),
         FunctionSpec(
             "aircall",
@@ -485,6 +556,13 @@ print("Created contact ID: " .. result.contact.id)
 """
                 ),
             ),
+            notes="""
+- Aircall requires at least one phone number: without `phone_numbers` the call fails before any
+  request. Each entry needs a non-blank `label` and `value`; at most 20 phone numbers and 20
+  emails.
+- Aircall does not merge duplicates: creating the same contact twice makes two contacts.
+  luagate never re-sends a creation whose request may have reached Aircall.
+""",
         ),
         FunctionSpec(
             "aircall",
@@ -528,6 +606,17 @@ print("Updated contact: " .. result.contact.first_name .. " " .. result.contact.
 """
                 ),
             ),
+            notes="""
+- Aircall updates a contact with `POST /v1/contacts/:id` (not PUT), and only its text fields
+  (`first_name`, `last_name`, `company_name`, `information`); a given text field must not be
+  blank.
+- `phone_numbers` and `emails` replace all existing entries: luagate keeps the entries that are
+  already equal (same label and value), adds the new ones through Aircall's `phone_details` /
+  `email_details`, then removes the others — additions first, so a failure half-way never leaves
+  the contact with fewer entries. If a step fails, the error says which steps were already done.
+  `phone_numbers` cannot be empty (a contact keeps a number); `emails = {}` removes every email.
+- The result is the contact as Aircall holds it after every step.
+""",
         ),
         FunctionSpec(
             "aircall",
@@ -553,6 +642,12 @@ end
 """
                 ),
             ),
+            notes="""
+- Reads Aircall's v2 users (`/v2/users`; the v1 user routes were removed on 2026-09-30) and
+  returns every user, following Aircall's pages of 50; `meta` then describes the whole list.
+- Aircall's users carry a full `name`; when Aircall sends no `first_name`/`last_name`, luagate
+  splits `name` at its first space (`"Ana Maria Lopez"` → `"Ana"`, `"Maria Lopez"`).
+""",
         ),
         FunctionSpec(
             "aircall",
@@ -578,6 +673,10 @@ end
 """
                 ),
             ),
+            notes="""
+- Returns every number, following Aircall's pages of 50; `meta` describes the whole list.
+- `number` is added by luagate and equals Aircall's `digits` (the display form).
+""",
         ),
         FunctionSpec(
             "aircall",
@@ -602,6 +701,14 @@ print("Logged in as: " .. user.first_name .. " " .. user.last_name .. " (" .. us
 """
                 ),
             ),
+            notes="""
+- Aircall has no "current user" endpoint. With an OAuth `access_token`, luagate asks Aircall
+  which user installed the app (`/v1/integrations/me`) and returns that user (`/v2/users/:id`).
+  An API key (`api_id` + `api_token`) belongs to the company, not to a person: luagate returns
+  the user named by the account's `user_email` field (`luagate configure aircall --set
+  user_email=...`), and without it fails with a `not_configured` error saying so.
+- `first_name`/`last_name` are derived as in `list_users`.
+""",
         ),
     ),
 )

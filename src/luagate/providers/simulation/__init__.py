@@ -1,0 +1,1 @@
+"""Plumbing shared by every provider's simulator: faults, request log, rate windows, serving."""

@@ -1,0 +1,247 @@
+"""The shared HTTP layer on its own: rate budgets, rate parsing, error mapping, dates, and an
+endpoint against a port where nothing listens (real loopback: the connection is refused)."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import httpx
+import pytest
+
+from luagate.catalog.dates import parse_instant
+from luagate.errors import (
+    AuthError,
+    NetworkError,
+    NotFoundError,
+    RejectedError,
+    UpstreamError,
+    UsageError,
+    ValidationError,
+)
+from luagate.http.context import CallContext
+from luagate.http.endpoint import Endpoint, RetryPolicy
+from luagate.http.error_mapping import error_for_status, provider_words
+from luagate.http.ratelimit import RateBudget, parse_rate
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+# -- rate budgets ----------------------------------------------------------------------------------
+
+
+def test_budget_allows_the_limit_then_says_how_long_to_wait():
+    clock = FakeClock()
+    budget = RateBudget(3, 1.0, clock=clock)
+    assert [budget.try_acquire() for _ in range(3)] == [0.0, 0.0, 0.0]
+    wait = budget.try_acquire()
+    assert 1.0 < wait <= 1.03  # the window plus a small margin
+    clock.now += wait
+    assert budget.try_acquire() == 0.0
+
+
+def test_budget_never_sends_more_than_the_limit_in_any_window():
+    clock = FakeClock()
+    budget = RateBudget(5, 2.0, clock=clock)
+    sent = []
+    while len(sent) < 40:
+        wait = budget.try_acquire()
+        if wait == 0:
+            sent.append(clock.now)
+        else:
+            clock.now += wait
+    for i, start in enumerate(sent):
+        in_window = [t for t in sent[i:] if t < start + 2.0]
+        assert len(in_window) <= 5
+    # and it does not dawdle: 40 requests at 5 per 2 s take about 7 windows
+    assert sent[-1] - sent[0] < 7 * 2.0 * 1.03 + 0.01
+
+
+def test_budget_hold_pauses_everyone_until_the_reset():
+    clock = FakeClock()
+    budget = RateBudget(100, 60.0, clock=clock)
+    budget.hold_until(clock.now + 5)
+    assert budget.try_acquire() == pytest.approx(5)
+    clock.now += 5
+    assert budget.try_acquire() == 0.0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("120", (120, 60.0)),
+        ("120/min", (120, 60.0)),
+        ("120/60s", (120, 60.0)),
+        ("120/60", (120, 60.0)),
+        ("120/s", (120, 1.0)),
+        ("2/10s", (2, 10.0)),
+        ("60/minute", (60, 60.0)),
+    ],
+)
+def test_parse_rate(text, expected):
+    assert parse_rate(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "fast", "0/min", "-1/s", "120/0"])
+def test_parse_rate_refuses_nonsense(text):
+    with pytest.raises(UsageError) as e:
+        parse_rate(text)
+    assert repr(text) in e.value.message
+
+
+# -- error mapping ---------------------------------------------------------------------------------
+
+
+def response(status: int, body: bytes, kind: str = "application/json") -> httpx.Response:
+    request = httpx.Request("GET", "https://api.example.com/v1/calls/7?x=1")
+    return httpx.Response(status, content=body, headers={"content-type": kind}, request=request)
+
+
+def test_provider_words_from_json_fields():
+    r = response(400, b'{"error": "Invalid payload", "troubleshoot": "per_page must be <= 50"}')
+    assert provider_words(r) == "Invalid payload: per_page must be <= 50"
+    assert provider_words(response(403, b'{"message": "Forbidden"}')) == "Forbidden"
+    assert provider_words(response(404, b'{"type": "error", "reason": "No such call"}')) == (
+        "No such call"
+    )
+
+
+def test_html_pages_are_summarised_not_dumped():
+    page = b"<html><head><title>502 Bad Gateway</title></head><body>" + b"x" * 5000 + b"</body>"
+    words = provider_words(response(502, page, "text/html"))
+    assert words == "an HTML error page titled '502 Bad Gateway'"
+
+
+def test_long_bodies_are_cut():
+    words = provider_words(response(500, b'{"error": "' + b"e" * 2000 + b'"}'))
+    assert len(words) <= 300 and words.endswith("...")
+
+
+@pytest.mark.parametrize(
+    ("status", "kind", "type_"),
+    [
+        (401, AuthError, "auth"),
+        (403, AuthError, "auth"),
+        (404, NotFoundError, "not_found"),
+        (400, RejectedError, "validation"),
+        (422, RejectedError, "validation"),
+        (500, UpstreamError, "upstream"),
+        (503, UpstreamError, "upstream"),
+        (405, UpstreamError, "upstream"),
+    ],
+)
+def test_statuses_map_to_typed_errors(status, kind, type_):
+    error = error_for_status(
+        response(status, b'{"error": "Nope"}'), provider="Aircall", account="sales"
+    )
+    assert isinstance(error, kind) and error.type == type_ and error.status == status
+    assert "Aircall (account 'sales')" in error.message and "Nope" in error.message
+    assert "x=1" not in error.message  # the query (which may hold ids or tokens) is not quoted
+
+
+# -- dates -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "unix"),
+    [
+        ("2026-01-01T00:00:00Z", 1767225600),
+        ("2026-01-01T01:00:00+01:00", 1767225600),
+        ("2026-01-01T00:00:00", 1767225600),
+        ("2026-01-01", 1767225600),
+        (1767225600, 1767225600),
+        ("1767225600", 1767225600),
+    ],
+)
+def test_instants(value, unix):
+    assert parse_instant(value, where="f", name="from").timestamp() == unix
+
+
+@pytest.mark.parametrize("value", ["yesterday", "2026-13-01", True, 1767225600000, [1]])
+def test_bad_instants_name_the_parameter_and_the_value(value):
+    with pytest.raises(ValidationError) as e:
+        parse_instant(value, where="aircall.list_calls", name="from")
+    assert "aircall.list_calls: from" in e.value.message
+
+
+# -- an endpoint against a closed port -------------------------------------------------------------
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_refused_connections_are_retried_then_reported(method):
+    # a refused connection never reached the server, so even a POST may be tried again
+    endpoint = Endpoint(
+        f"http://127.0.0.1:{closed_port()}",
+        provider="Aircall",
+        headers={"Authorization": "Basic c2VjcmV0OnNlY3JldA=="},
+        retry=RetryPolicy(retries=2, base_s=0.01, cap_s=0.02),
+    )
+    context = CallContext(account="sales")
+    with pytest.raises(NetworkError) as e:
+        endpoint.request(method, "/v1/calls", context, json_body={} if method == "POST" else None)
+    assert context.requests == 3 and context.retries == 2
+    assert "could not complete" in e.value.message and "c2VjcmV0" not in e.value.message
+
+
+def test_a_deadline_stops_retries():
+    class Deadline:
+        def __init__(self, seconds: float) -> None:
+            self.at = time.monotonic() + seconds
+
+        def remaining(self) -> float:
+            return self.at - time.monotonic()
+
+    endpoint = Endpoint(
+        f"http://127.0.0.1:{closed_port()}",
+        provider="Aircall",
+        headers={},
+        retry=RetryPolicy(retries=50, base_s=1.0, cap_s=1.0),
+    )
+    context = CallContext(deadline=Deadline(0.5))
+    started = time.monotonic()
+    with pytest.raises(NetworkError):
+        endpoint.request("GET", "/v1/calls", context)
+    assert time.monotonic() - started < 1.0
+
+
+def test_a_base_url_with_credentials_is_refused():
+    with pytest.raises(ValueError):
+        Endpoint("https://id:token@api.aircall.io", provider="Aircall", headers={})
+
+
+# -- filtered paging (pure: the scan's bound needs more records than the simulator's companies) --
+
+
+def test_a_scan_that_cannot_fill_the_page_fails_and_says_how_to_narrow():
+    from luagate.providers.aircall.paging import MAX_SCAN_PAGES, filtered_page
+
+    pages = []
+
+    def fetch(page: int) -> dict:
+        pages.append(page)
+        records = [{"id": page * 100 + i, "n": i % 25} for i in range(50)]
+        return {"calls": records, "meta": {"next_page_link": "next"}}
+
+    keep = lambda r: r["n"] == 0  # noqa: E731  (two matches per page of 50)
+    first = filtered_page(
+        fetch, "calls", keep, page=2, per_page=5, filtered_by="number_id", where="f"
+    )
+    assert [c["id"] for c in first["calls"]] == [325, 400, 425, 500, 525]
+    assert first["meta"]["has_more"] and first["meta"]["total"] is None
+    pages.clear()
+    with pytest.raises(ValidationError) as e:
+        filtered_page(fetch, "calls", keep, page=30, per_page=5, filtered_by="number_id", where="f")
+    assert len(pages) == MAX_SCAN_PAGES
+    assert "number_id" in e.value.message and "Narrow" in e.value.message
