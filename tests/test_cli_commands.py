@@ -660,15 +660,22 @@ def test_dry_run_never_calls_the_client(cli, stub):
     }
 
 
-def test_without_a_client_a_real_call_is_not_available(cli):
+def test_an_unreachable_provider_is_a_network_error_without_the_secret(cli):
+    import socket
+
+    with socket.socket() as s:  # a loopback port where nothing listens
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
     run = cli(
-        "configure", "wildix", "--set", "pbx_url=acme", "--stdin-json",
-        stdin=json.dumps({"access_token": SECRET}),
+        "configure", "wildix", "--set", f"pbx_url=http://127.0.0.1:{port}",
+        "--set", "request_timeout=2", "--stdin-json", stdin=json.dumps({"access_token": SECRET}),
     )  # fmt: skip
     assert run.code == 0, run
     run = cli("call", "wildix.list_users", "--json")
     assert run.code == 1
-    assert run.json["error"]["type"] == "not_available"
+    assert run.json["error"]["type"] == "network"
+    assert f"127.0.0.1:{port}" in run.json["error"]["message"]
+    assert SECRET not in run.out + run.err
 
 
 def test_write_under_ask_is_refused_headless(cli, stub):

@@ -419,6 +419,8 @@ def test_credentials():
     assert {c.name: c.secret for c in WILDIX.credentials} == {
         "pbx_url": False,
         "access_token": True,
+        "rate_limit": False,
+        "request_timeout": False,
     }
     assert WILDIX.credential_sets == (("pbx_url", "access_token"),)
     for spec in SPECS.values():

@@ -29,7 +29,7 @@ def provider_client(name: str) -> object | None:
     try:
         module = importlib.import_module(f"luagate.providers.{name}.client")
     except ModuleNotFoundError as e:
-        if e.name != f"luagate.providers.{name}.client":
+        if e.name not in (f"luagate.providers.{name}.client", f"luagate.providers.{name}"):
             raise
         return None
     return module.CLIENT
@@ -41,7 +41,7 @@ def demo_account(name: str) -> dict[str, str] | None:
     try:
         module = importlib.import_module(f"luagate.providers.{name}.demo")
     except ModuleNotFoundError as e:
-        if e.name != f"luagate.providers.{name}.demo":
+        if e.name not in (f"luagate.providers.{name}.demo", f"luagate.providers.{name}"):
             raise
         return None
     return dict(module.CREDENTIALS)

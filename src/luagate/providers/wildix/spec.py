@@ -54,6 +54,13 @@ _CALL = (
         "string",
         'the PBX\'s own outcome: "ANSWERED", "NO ANSWER", "BUSY", "FAILED" or "CONGESTION"',
     ),
+    Field(
+        "total_duration",
+        "integer",
+        "the PBX's own duration: ringing and talk, in seconds",
+        nullable=True,
+    ),
+    Field("billsec", "integer", "talk time in seconds, as the PBX counts it", nullable=True),
 )
 
 _EXTENSION = (
@@ -67,6 +74,7 @@ _EXTENSION = (
     ),
     Field("user_name", "string", "name of the owning user"),
     Field("email", "string", "email address of the owning user; null if none", nullable=True),
+    Field("department", "string", "department of the owning user; null if none", nullable=True),
 )
 
 _USER = (
@@ -83,6 +91,8 @@ _USER = (
 )
 
 _TOTAL = Field("total", "integer", "number of records across all pages")
+_PAGE_NUMBER = Field("page", "integer", "number of this page, from 1")
+_LIMIT = Field("limit", "integer", "maximum number of records per page")
 
 # --- Parameters shared by several functions ---------------------------------------------------
 
@@ -122,6 +132,15 @@ SPEC = ProviderSpec(
             "a Bearer token: company API key, PBX simple token, or OAuth access token",
             secret=True,
         ),
+        CredentialField(
+            "rate_limit",
+            'a budget of your own, e.g. "10/s" (the PBX API documents no rate limit: none by'
+            " default)",
+        ),
+        CredentialField(
+            "request_timeout",
+            "seconds to wait for the PBX's answer to one request (default 30)",
+        ),
     ),
     credential_sets=(("pbx_url", "access_token"),),
     multi_account_function="list_calls",
@@ -159,6 +178,12 @@ SPEC = ProviderSpec(
                 Field("total", "integer", "number of matching call records across all pages"),
                 Field("page", "integer", "number of this page, from 1"),
                 Field("limit", "integer", "maximum number of records per page"),
+                Field(
+                    "scope",
+                    "string",
+                    '"pbx" when the records are the whole PBX\'s history, "user" when the token'
+                    " may read only its owner's calls (see Notes)",
+                ),
             ),
             examples=(
                 Example(
@@ -184,6 +209,23 @@ limit = 50
                     title="Filter calls by date range",
                 ),
             ),
+            notes="""
+- Reads the PBX's call history (`GET /api/v1/PBX/CallHistory/`) with offset paging: `start` =
+  (page − 1) × limit, `count` = limit, newest first (`sort=start`, `dir=DESC`).
+- `date_from`/`date_to` become `filter[start][from]`/`filter[start][to]` in the PBX's
+  `YYYY-MM-DD HH:MM:SS` form, compared with the PBX's local times. A bare date widens to the whole
+  day (`date_from` from 00:00:00, `date_to` until 23:59:59), so `date_from = date_to = "2026-01-31"`
+  is that one day; a date-time is taken as written, as the PBX's local wall-clock time.
+- The whole PBX's history needs an admin-level token. When the PBX refuses it (403), luagate reads
+  the token owner's own history (`GET /api/v1/CallHistory/`) instead and says so in `scope`
+  (`"user"`); it remembers that for the token for 10 minutes.
+- The PBX sends every value as a string: `total`, `duration` and `billsec` become integers, ids
+  stay strings. `status` comes from `disposition` (ANSWERED → `"answered"`, NO ANSWER →
+  `"no_answer"`, BUSY → `"busy"`, FAILED and CONGESTION → `"failed"`); `duration` is the talk time
+  (`billsec`) and the PBX's own total (ringing included) is `total_duration`; `from`/`to` are
+  `from_number`/`to_number` (else `src`/`dst`); empty names and times are null. Every other field
+  the PBX sends is kept under its own name.
+""",
         ),
         FunctionSpec(
             "wildix",
@@ -209,6 +251,15 @@ print("To: " .. result.to)
 """
                 ),
             ),
+            notes="""
+- `GET /api/v1/CallHistory/{id}`, the record at the top level (`result.duration`, `result.from`,
+  `result.to`), normalised as in `list_calls`.
+- When the direct route answers 404 (it does not serve every record, e.g. older or another
+  user's), luagate looks the id up in the call history list (`filter[id]`), whole PBX first as in
+  `list_calls`. Only when both know nothing is the result a `not_found` error.
+- Ids are the PBX's, strings of digits. The reference's examples write ids as `"call-123"`: a
+  `call-` prefix is read as the id that follows.
+""",
         ),
         FunctionSpec(
             "wildix",
@@ -224,6 +275,8 @@ print("To: " .. result.to)
                     items=Field("extension", "object", "an extension", fields=_EXTENSION),
                 ),
                 _TOTAL,
+                _PAGE_NUMBER,
+                _LIMIT,
             ),
             examples=(
                 Example(
@@ -238,6 +291,13 @@ end
 """
                 ),
             ),
+            notes="""
+- A Wildix PBX has no extension resource of its own: an extension is a colleague's `extension`.
+  luagate reads the colleagues (`GET /api/v1/Colleagues/`, offset paging, ordered by extension)
+  and gives each as `id` and `number` (both the extension number, so an `id` works in
+  `get_extension`), `name`/`user_name` (the owner), `user_id` (the colleague's own id, as in
+  `list_users`), `email` and `department`.
+""",
         ),
         FunctionSpec(
             "wildix",
@@ -262,6 +322,12 @@ print("User: " .. result.user_name)
 """
                 ),
             ),
+            notes="""
+- Looks the extension number up among the colleagues (`filter[extension]`); if no colleague has
+  it, tries it as a colleague id (`GET /api/v1/Colleagues/{id}`); else `not_found`.
+- The reference's examples write ids as `"ext-456"`: an `ext-` prefix is read as the extension
+  number that follows.
+""",
         ),
         FunctionSpec(
             "wildix",
@@ -277,6 +343,8 @@ print("User: " .. result.user_name)
                     items=Field("user", "object", "a user", fields=_USER),
                 ),
                 _TOTAL,
+                _PAGE_NUMBER,
+                _LIMIT,
             ),
             examples=(
                 Example(
@@ -291,6 +359,11 @@ end
 """
                 ),
             ),
+            notes="""
+- Users are the PBX's colleagues (`GET /api/v1/Colleagues/`, offset paging, ordered by name).
+  `id` is the colleague id (a string, not the extension number); empty optional fields are null;
+  every field the PBX sends is kept.
+""",
         ),
         FunctionSpec(
             "wildix",
@@ -308,6 +381,9 @@ print("Email: " .. result.email)
 """
                 ),
             ),
+            notes="""
+- `GET /api/v1/personal/info`: the colleague the token belongs to, shaped as in `list_users`.
+""",
         ),
     ),
 )
