@@ -120,7 +120,12 @@ def test_list_calls_pages_with_offsets_newest_first(gateway, simulator):
 def test_calls_are_normalised_from_all_string_records(gateway, simulator):
     data = ok(gateway.call("wildix.list_calls", {"limit": 50}))
     raw = {c["id"]: c for c in simulator.pbx("acme").calls}
-    statuses = {"ANSWERED": "answered", "NO ANSWER": "no_answer", "BUSY": "busy", "FAILED": "failed"}
+    statuses = {
+        "ANSWERED": "answered",
+        "NO ANSWER": "no_answer",
+        "BUSY": "busy",
+        "FAILED": "failed",
+    }
     for call in data["calls"]:
         record = raw[call["id"]]
         assert isinstance(call["id"], str)
@@ -144,9 +149,10 @@ def test_dates_widen_to_whole_days_in_the_pbx_form(gateway, simulator):
     assert all(c["start"].startswith(day) for c in data["calls"])
     # a date-time is passed as written (the PBX's local time)
     ok(gateway.call("wildix.list_calls", {"date_from": f"{day}T08:30:00", "limit": 1}))
-    assert requests(simulator, "/api/v1/PBX/CallHistory/")[-1].param(
-        "filter[start][from]"
-    ) == f"{day} 08:30:00"
+    assert (
+        requests(simulator, "/api/v1/PBX/CallHistory/")[-1].param("filter[start][from]")
+        == f"{day} 08:30:00"
+    )
 
 
 def test_a_user_token_falls_back_to_its_own_history(gateway, simulator):
@@ -154,9 +160,7 @@ def test_a_user_token_falls_back_to_its_own_history(gateway, simulator):
     me = acme.owner("acme-user-token")
     data = ok(gateway.call("wildix.list_calls", {"limit": 100}, account="user"))
     assert data["scope"] == "user"
-    assert data["calls"] and all(
-        me["extension"] in (c["src"], c["dst"]) for c in data["calls"]
-    )
+    assert data["calls"] and all(me["extension"] in (c["src"], c["dst"]) for c in data["calls"])
     statuses = [(r.path, r.status) for r in simulator.log.records]
     assert statuses == [("/api/v1/PBX/CallHistory/", 403), ("/api/v1/CallHistory/", 200)]
     simulator.log.clear()  # remembered: the next page goes straight to the user's history
