@@ -136,7 +136,8 @@ def diagnose(provider: str | None = None) -> dict[str, Any]:
                     _problem(
                         spec.name,
                         None,
-                        f"{spec.name} has no account",
+                        f"{spec.name} has no account (its calls go to the built-in demo"
+                        " account: simulated data, no real API)",
                         common.configure_command(spec, "default", spec.credential_sets[0]),
                     )
                 )

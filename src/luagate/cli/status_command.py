@@ -38,6 +38,8 @@ def status() -> list[dict[str, Any]]:
                 "configured": any(a["ready"] for a in accounts),
                 "accounts": accounts,
                 "default_account": store.default_account(spec),
+                # with no account, calls go to the built-in demo account (the simulator)
+                "demo": gateway.is_demo(spec, "demo"),
                 "functions": len(spec.functions),
                 "policy": store.policy(spec.name),
             }
@@ -55,13 +57,15 @@ def run(args: argparse.Namespace) -> int:
         accounts = ", ".join(
             a["name"] + ("" if a["ready"] else " (incomplete)") for a in p["accounts"]
         )
+        if p["demo"]:
+            accounts = "demo (built-in, simulated)"
         policy = p["policy"]
         rows.append(
             (
                 p["provider"],
                 "yes" if p["configured"] else "no",
                 accounts or "-",
-                p["default_account"] or "-",
+                p["default_account"] or ("demo" if p["demo"] else "-"),
                 p["functions"],
                 f"read={policy['read']} write={policy['write']}",
             )
