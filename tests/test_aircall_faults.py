@@ -244,3 +244,23 @@ def test_no_secret_in_cli_output_or_the_audit_log(tmp_path, served, monkeypatch,
     assert "upstream" in everything and "auth" not in json.dumps(outputs[0])
     for secret in ("acme-api-token", "YWNtZS1hcGktaWQ6YWNtZS1hcGktdG9rZW4"):  # and its Basic form
         assert secret not in everything
+
+
+def test_the_cli_shows_a_long_wait_on_stderr_and_in_the_envelope(
+    tmp_path, served, monkeypatch, capsys
+):
+    import io
+
+    simulator, url = served
+    monkeypatch.setenv("LUAGATE_HOME", str(tmp_path / "home"))
+    configure = ["configure", "aircall", "--set", "api_id=acme-api-id", "--set", f"base_url={url}"]
+    monkeypatch.setattr("sys.stdin", io.StringIO('{"api_token": "acme-api-token"}'))
+    assert main([*configure, "--stdin-json"]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    simulator.faults.inject("rate_limit", times=1, path="/v1/calls/12345", retry_after_s=1.2)
+    assert main(["call", "aircall.get_call", "--call-id", "12345", "--json"]) == 0
+    captured = capsys.readouterr()
+    envelope = json.loads(captured.out)
+    assert envelope["success"] and envelope["meta"]["rate_limited_ms"] >= 1000
+    assert "rate limit reached" in captured.err and "waiting" in captured.err
