@@ -42,6 +42,8 @@ COMMAND_MODULES = {
     "configure": "configure_command",
     "rotate-key": "rotate_key_command",
     "simulate": "simulate_command",
+    "serve": "serve_command",
+    "mcp-config": "mcp_config_command",
 }
 
 

@@ -77,6 +77,7 @@ class Gateway:
         audit: AuditLog | None = None,
         surface: str = "python",
         notify: Callable[[str], None] | None = _to_stderr,
+        ceiling: dict[str, str] | None = None,
     ) -> None:
         if store is None:
             from ..accounts.store import AccountStore
@@ -92,6 +93,13 @@ class Gateway:
         self._demos: dict[str, dict[str, str] | None] = {}
         self.audit = audit or AuditLog(store.home / AUDIT_FILE, store.audit_enabled())
         self._docs: Docs | None = None
+        # the most this surface lets through, per kind (e.g. ``{"write": "deny"}``): it narrows
+        # every provider's policy and is never widened, not even by ``force``
+        self.ceiling = dict(ceiling or {})
+
+    def effective_policy(self, provider: str) -> dict[str, str]:
+        """The provider's read/write policy as this gateway applies it (under its ceiling)."""
+        return policy.narrowed(self.store.policy(provider), self.ceiling)
 
     @property
     def docs(self) -> Docs:
@@ -204,7 +212,12 @@ class Gateway:
         checked = validate(function, args)
         chosen = self.account(provider, account)
         bypassed = policy.check(
-            function, self.store.policy(provider.name), account=chosen, force=force, ask=self.ask
+            function,
+            self.store.policy(provider.name),
+            account=chosen,
+            force=force,
+            ask=self.ask,
+            ceiling=self.ceiling,
         )
         return Resolved(provider, function, chosen, checked, bypassed)
 

@@ -1,0 +1,158 @@
+"""``luagate serve``: the MCP server, over stdio (default) or streamable HTTP (``--http``).
+
+The ``mcp`` SDK is imported only here, when the command runs (it costs most of a second).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+
+from .common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from typing import Any
+
+TOKEN_ENV = "LUAGATE_MCP_TOKEN"
+
+
+def add_parser(commands: Any) -> None:
+    from .common import provider_names
+
+    p = commands.add_parser(
+        "serve",
+        help="serve luagate to agent clients over MCP (stdio, or --http)",
+        description="Serve the MCP server: docs tools, execute_lua and (with --functions) one "
+        "tool per function. Speaks stdio unless --http is given; HTTP needs a bearer token "
+        f"(--token, ${TOKEN_ENV}, or one generated and printed once on stderr).",
+    )
+    p.add_argument("--http", action="store_true", help="serve streamable HTTP instead of stdio")
+    p.add_argument("--host", default="127.0.0.1", help="HTTP address (default %(default)s)")
+    p.add_argument("--port", type=int, default=8765, help="HTTP port; 0 picks one (%(default)s)")
+    p.add_argument("--token", help=f"the HTTP bearer token (safer: ${TOKEN_ENV})")
+    p.add_argument(
+        "--functions",
+        action="store_true",
+        help="also expose one tool per function (<provider>__<function>)",
+    )
+    p.add_argument(
+        "--provider",
+        action="append",
+        choices=provider_names(),
+        help="expose only this provider (repeat for several; default: all)",
+    )
+    p.add_argument(
+        "--write",
+        choices=("deny", "ask", "allow"),
+        default="allow",
+        help="the most this server lets writes do: narrows each provider's own write policy, "
+        "never widens it (default %(default)s: the providers' own policies)",
+    )
+    p.add_argument("--timeout", type=float, metavar="SECONDS", help="script time limit (30)")
+    p.add_argument("--memory", type=float, metavar="MIB", help="script memory limit (64)")
+    p.add_argument("--max-calls", type=int, metavar="N", help="host calls per script (1000)")
+    p.add_argument("--max-output", type=int, metavar="BYTES", help="printed output cap (1 MiB)")
+    p.set_defaults(run=run)
+
+
+def _error(message: str) -> None:
+    print(f"luagate serve: error: {message}", file=sys.stderr, flush=True)
+
+
+def _limits(args: argparse.Namespace) -> Any:
+    from ..errors import UsageError
+    from ..lua.limits import MIB, Limits
+
+    requested = {
+        "timeout_s": args.timeout,
+        "memory_bytes": None if args.memory is None else int(args.memory * MIB),
+        "max_calls": args.max_calls,
+        "output_bytes": args.max_output,
+    }
+    try:
+        return Limits(**{k: v for k, v in requested.items() if v is not None})
+    except UsageError as e:
+        _error(e.message)
+        return None
+
+
+def build(args: argparse.Namespace) -> Any:
+    """The gateway and server these arguments describe (the test suite builds it this way)."""
+    from ..accounts.store import AccountStore
+    from ..gateway.gateway import Gateway
+    from ..mcp.server import build_server
+    from ..providers.registry import provider_specs
+
+    chosen = set(args.provider or ())
+    providers = tuple(p for p in provider_specs() if not chosen or p.name in chosen)
+    gateway = Gateway(
+        AccountStore(), providers=providers, surface="mcp", ceiling={"write": args.write}
+    )
+    return build_server(gateway, limits=_limits(args), functions=args.functions)
+
+
+def run(args: argparse.Namespace) -> int:
+    if _limits(args) is None:
+        return EXIT_USAGE
+    token = args.token or os.environ.get(TOKEN_ENV)
+    if args.http and args.token == "":
+        _error("--token must not be empty")
+        return EXIT_USAGE
+    server = build(args)
+
+    from .. import default_executor
+
+    default_executor(isolated=True).start()  # the fork server boots while the client connects
+    import threading
+
+    from ..mcp.server import warm_up
+
+    threading.Thread(target=warm_up, args=(server.gateway,), daemon=True).start()
+    import anyio
+
+    if not args.http:
+        with contextlib.suppress(KeyboardInterrupt):
+            anyio.run(server.run_stdio_async)
+        _exit_now(EXIT_OK)
+
+    from ..mcp.http_auth import LOOPBACK, new_token, serve_http
+
+    if not token:
+        token = new_token()
+        print(f"luagate serve: bearer token (shown once): {token}", file=sys.stderr, flush=True)
+    if args.host not in LOOPBACK:
+        print(
+            f"luagate serve: warning: listening on {args.host}, beyond this machine; "
+            "anyone who can reach it needs only the token",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def ready(url: str) -> None:
+        print(
+            f"luagate serve: MCP over HTTP at {url} (Ctrl-C to stop)", file=sys.stderr, flush=True
+        )
+
+    try:
+        anyio.run(serve_http, server, token, args.host, args.port, ready)
+    except KeyboardInterrupt:
+        pass
+    except SystemExit:  # uvicorn could not bind
+        _error(f"cannot listen on {args.host}:{args.port}")
+        _exit_now(EXIT_FAILURE)
+    _exit_now(EXIT_OK)
+    return EXIT_OK
+
+
+def _exit_now(code: int) -> None:
+    """End the process now: the client is gone, and tearing down the SDK's models at
+    interpreter exit takes seconds a client would wait for (it kills slow servers)."""
+    from .. import default_executor
+
+    default_executor(isolated=True).close()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
