@@ -217,10 +217,10 @@ def test_the_servers_429_is_honoured_when_the_budget_is_set_too_high(tmp_path, l
 # -- no secret anywhere ----------------------------------------------------------------------------
 
 
-def test_no_secret_in_cli_output_or_the_audit_log(tmp_path, served, monkeypatch, capsys):
+def test_no_secret_in_cli_output_or_the_audit_log(tmp_path, served, simulator, monkeypatch, capsys):
     import io
 
-    simulator, url = served
+    url = served[1]
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     home = tmp_path / "home"
     monkeypatch.setenv("LUAGATE_HOME", str(home))
@@ -247,11 +247,11 @@ def test_no_secret_in_cli_output_or_the_audit_log(tmp_path, served, monkeypatch,
 
 
 def test_the_cli_shows_a_long_wait_on_stderr_and_in_the_envelope(
-    tmp_path, served, monkeypatch, capsys
+    tmp_path, served, simulator, monkeypatch, capsys
 ):
     import io
 
-    simulator, url = served
+    url = served[1]
     monkeypatch.setenv("LUAGATE_HOME", str(tmp_path / "home"))
     configure = ["configure", "aircall", "--set", "api_id=acme-api-id", "--set", f"base_url={url}"]
     monkeypatch.setattr("sys.stdin", io.StringIO('{"api_token": "acme-api-token"}'))
