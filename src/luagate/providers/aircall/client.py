@@ -17,16 +17,15 @@ Aircall really does; every mapping is also written in the function's docs (``spe
 from __future__ import annotations
 
 import base64
-import hashlib
 import re
 import threading
 import time
 from urllib.parse import quote
 
 from ...catalog.dates import parse_instant
-from ...errors import NotConfiguredError, ProviderError, UsageError, ValidationError
+from ...errors import NotConfiguredError, ProviderError, UpstreamError, ValidationError
+from ...http.account_settings import rate_budget, request_timeout
 from ...http.endpoint import Endpoint
-from ...http.ratelimit import parse_rate, shared_budget
 from .. import embedded
 from . import normalize
 from .paging import SERVER_PAGE, every_page, filtered_page
@@ -77,22 +76,15 @@ class AircallClient:
         with self._lock:
             endpoint = self._endpoints.get(key)
             if endpoint is None:
-                try:
-                    limit, window = parse_rate(rate)
-                except UsageError as e:
-                    raise NotConfiguredError(
-                        f"aircall account field rate_limit: {e.message}"
-                    ) from None
-                # one budget per company: keyed by who the credentials are, never printed
-                company = hashlib.sha256(f"{base_url}\n{authorization}".encode()).hexdigest()
                 endpoint = self._endpoints[key] = Endpoint(
                     embedded.origin_for(base_url),
                     provider="Aircall",
                     headers={"Authorization": authorization},
-                    budget=shared_budget(f"aircall:{company}", limit, window),
+                    # one budget per company: keyed by who the credentials are
+                    budget=rate_budget("aircall", rate, f"{base_url}\n{authorization}"),
                     transport=embedded.transport_for(base_url),
                     reset_headers=("X-AircallApi-Reset",),
-                    timeout_s=_seconds(timeout, "request_timeout") if timeout else 30.0,
+                    timeout_s=request_timeout("aircall", timeout),
                     auth_hint="Aircall answers 403 to an unknown API key or token: check the "
                     "account's api_id and api_token (or access_token) with `luagate fields "
                     "aircall` and `luagate configure aircall`",
@@ -412,8 +404,6 @@ def _pages(endpoint: Endpoint, path: str, context: CallContext):
 def _record(data: Any, key: str, where: str) -> dict[str, Any]:
     record = data.get(key) if isinstance(data, dict) else None
     if not isinstance(record, dict):
-        from ...errors import UpstreamError
-
         raise UpstreamError(f"{where}: Aircall's answer has no {key!r} object")
     return record
 
@@ -437,18 +427,6 @@ def _entries(where: str, name: str, entries: list[dict[str, Any]]) -> list[dict[
             _not_blank(where, f"{name}[{i}].{key}", entry.get(key))
         checked.append({"label": entry["label"], "value": entry["value"]})
     return checked
-
-
-def _seconds(text: str, field: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not 0 < value <= 3600:
-        raise NotConfiguredError(
-            f"aircall account field {field} must be a number of seconds (0 to 3600), got {text!r}"
-        )
-    return value
 
 
 def _not_blank(where: str, name: str, value: Any) -> None:

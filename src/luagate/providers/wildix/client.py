@@ -26,10 +26,9 @@ from ...errors import (
     NotFoundError,
     RejectedError,
     UpstreamError,
-    UsageError,
 )
+from ...http.account_settings import rate_budget, request_timeout
 from ...http.endpoint import Endpoint
-from ...http.ratelimit import parse_rate, shared_budget
 from .. import embedded
 from . import normalize
 
@@ -88,22 +87,14 @@ class WildixClient:
         with self._lock:
             endpoint = self._endpoints.get(key)
             if endpoint is None:
-                budget = None
-                if rate:  # the PBX API documents no limit: only an operator's own
-                    try:
-                        limit, window = parse_rate(rate)
-                    except UsageError as e:
-                        raise NotConfiguredError(
-                            f"wildix account field rate_limit: {e.message}"
-                        ) from None
-                    budget = shared_budget(f"wildix:{origin}:{hash(token)}", limit, window)
                 endpoint = self._endpoints[key] = Endpoint(
                     embedded.origin_for(origin) + "/api/v1",
                     provider="Wildix",
                     headers={"Authorization": f"Bearer {token}"},
-                    budget=budget,
+                    # the PBX API documents no limit: only an operator's own, if set
+                    budget=rate_budget("wildix", rate, f"{origin}\n{token}"),
                     transport=embedded.transport_for(origin),
-                    timeout_s=_seconds(timeout) if timeout else 30.0,
+                    timeout_s=request_timeout("wildix", timeout),
                     auth_hint="the PBX refused the token: check the account's access_token (a "
                     "company API key, PBX simple token or OAuth token) and pbx_url with "
                     "`luagate fields wildix`",
@@ -275,19 +266,6 @@ def _pbx_time(value: str, name: str, end_of_day: bool) -> str:
     except ValueError:
         wall = instant
     return wall.strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not 0 < value <= 3600:
-        raise NotConfiguredError(
-            f"wildix account field request_timeout must be a number of seconds (0 to 3600), "
-            f"got {text!r}"
-        )
-    return value
 
 
 CLIENT = WildixClient()
