@@ -18,6 +18,7 @@ from ..errors import (
     NotConfiguredError,
     UnknownFunctionError,
 )
+from ..http.context import CallContext  # light: no httpx
 from ..providers.registry import demo_account, provider_client, provider_specs
 from ..suggest import close_matches
 from . import policy
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
     from ..accounts.store import AccountStore
     from ..catalog.docs import Docs
     from ..catalog.spec import FunctionSpec, ProviderSpec
-    from ..http.context import CallContext
     from ..lua.deadline import Deadline
     from ..lua.envelope import Execution
     from ..lua.limits import Limits
@@ -242,8 +242,6 @@ class Gateway:
     ) -> Any:
         """Call the provider for a checked call; raises typed errors. ``context`` (made here when
         not given) collects what the call cost: requests, retries, rate-limit waits."""
-        from ..http.context import CallContext
-
         if context is None:
             context = CallContext(account=resolved.account, deadline=deadline, notify=self.notify)
         credentials = self.credentials(resolved.provider, resolved.account)
@@ -284,8 +282,6 @@ class Gateway:
                 self.credentials_present(resolved)
                 data = {"would_call": resolved.function.full_name, "args": resolved.args}
             else:
-                from ..http.context import CallContext
-
                 context = CallContext(account=resolved.account, notify=self.notify)
                 data = self.invoke(resolved, context=context)
         except LuagateError as e:
