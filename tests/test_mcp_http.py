@@ -105,6 +105,7 @@ def test_a_runaway_script_never_blocks_the_others(served: tuple[HTTPServer, str]
     for i in range(3):
         normal = results[f"normal-{i}"]
         assert not normal.is_error, text_of(normal)
-        assert finished[f"normal-{i}"] < 2.0, finished
+        # done while the runaway still runs (its limit is 4 s): it never waited for it
+        assert finished[f"normal-{i}"] < 3.5, finished
     assert finished["runaway"] >= 4
     assert results["after"].structured_content["result"] == 1

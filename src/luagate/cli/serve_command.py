@@ -122,19 +122,15 @@ def run(args: argparse.Namespace) -> int:
 
     if not token:
         token = new_token()
-        print(f"luagate serve: bearer token (shown once): {token}", file=sys.stderr, flush=True)
+        _say(f"bearer token (shown once): {token}")
     if args.host not in LOOPBACK:
-        print(
-            f"luagate serve: warning: listening on {args.host}, beyond this machine; "
-            "anyone who can reach it needs only the token",
-            file=sys.stderr,
-            flush=True,
+        _say(
+            f"warning: listening on {args.host}, beyond this machine; "
+            "anyone who can reach it needs only the token"
         )
 
     def ready(url: str) -> None:
-        print(
-            f"luagate serve: MCP over HTTP at {url} (Ctrl-C to stop)", file=sys.stderr, flush=True
-        )
+        _say(f"MCP over HTTP at {url} (Ctrl-C to stop)")
 
     try:
         anyio.run(serve_http, server, token, args.host, args.port, ready)
@@ -156,3 +152,10 @@ def _exit_now(code: int) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+def _say(line: str) -> None:
+    """One whole line on stderr in a single write: the warm-up thread's notices (the demo
+    accounts) are written meanwhile, and print() writes the text and its newline separately."""
+    sys.stderr.write(f"luagate serve: {line}\n")
+    sys.stderr.flush()

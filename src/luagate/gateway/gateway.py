@@ -43,7 +43,10 @@ _announced: set[str] = set()  # providers whose demo account this process has an
 def _to_stderr(message: str) -> None:
     import sys
 
-    print(f"luagate: {message}", file=sys.stderr, flush=True)
+    # one write per line: notices come from several threads (e.g. a server warming up while it
+    # prints its own lines), and print() writes the text and its newline separately
+    sys.stderr.write(f"luagate: {message}\n")
+    sys.stderr.flush()
 
 
 class Resolved:
