@@ -63,9 +63,23 @@ def _wait_for_new_worker(server_pid: int, before: set[int]) -> int:
 
 
 def _server_pid(executor: IsolatedExecutor) -> int:
-    process = executor._server._process
-    assert process is not None
-    return process.pid
+    pid = executor._server.pid
+    assert pid is not None
+    return pid
+
+
+def _wait_until_dead(pid: int) -> None:
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{pid}").exists() and _state(pid) != "Z":
+        assert time.monotonic() < deadline, f"process {pid} still alive"
+        time.sleep(0.01)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return "gone"
 
 
 def _ordinary_run_succeeds(executor: IsolatedExecutor) -> None:
@@ -177,11 +191,9 @@ def test_killing_a_runaway_does_not_disturb_a_concurrent_script(executor, runawa
 
 def test_executor_recovers_after_its_fork_server_is_killed(executor):
     _ordinary_run_succeeds(executor)
-    process = executor._server._process
-    assert process is not None
-    old_pid = process.pid
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=10)
+    old_pid = _server_pid(executor)
+    os.kill(old_pid, signal.SIGKILL)
+    _wait_until_dead(old_pid)
 
     _ordinary_run_succeeds(executor)
     assert _server_pid(executor) != old_pid

@@ -53,7 +53,7 @@ def test_worker_is_confined(monkeypatch):
     executor = IsolatedExecutor()
     try:
         executor.start()
-        server_pid = executor._server._process.pid
+        server_pid = executor._server.pid
         host = InspectingHost(server_pid)
         e = executor.run("return app.inspect({})", host, Limits(memory_bytes=32 * MIB))
         assert e.success, e.error

@@ -34,9 +34,10 @@ def default_executor(isolated: bool = True) -> Any:
         if isolated:
             import atexit
 
+            from .lua.fork_server import shared_fork_server
             from .lua.isolated import IsolatedExecutor
 
-            executor = IsolatedExecutor()
+            executor = IsolatedExecutor(shared_fork_server())
             atexit.register(executor.close)
         else:
             from .lua.executor import InProcessExecutor

@@ -111,9 +111,11 @@ def expand_shortcut(argv: list[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if _wants_worker(argv):
-        from .. import default_executor
+        # First thing: the fork server's start-up (an interpreter, lupa, a warm sandbox) then
+        # overlaps this process's own imports instead of following them.
+        from ..lua.fork_server import shared_fork_server
 
-        default_executor(isolated=True).start()  # boots in parallel with everything below
+        shared_fork_server().start()
     try:
         argv = expand_shortcut(argv)
         if argv[:1] == ["call"]:

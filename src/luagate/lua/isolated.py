@@ -9,16 +9,11 @@ touches another, nor the parent. Linux only (fork server, pidfds).
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
-import subprocess
-import sys
-import threading
 
 from ..errors import (
-    InternalError,
     LimitError,
     LuagateError,
     OutputLimitError,
@@ -27,6 +22,7 @@ from ..errors import (
 )
 from .channel import Channel, ChannelClosed, ChannelError, from_wire, max_frame, to_wire
 from .envelope import Execution, Outcome, ScriptError
+from .fork_server import ForkServer
 from .host import Bridge
 from .limits import Limits
 from .run import Run
@@ -41,100 +37,6 @@ if TYPE_CHECKING:
 
 GRACE_S = 0.25
 """How long past the deadline a worker may take to report before it is killed."""
-
-_SAFE_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "SYSTEMROOT")
-
-
-class ForkServer:
-    """A clean interpreter that forks workers on request (started lazily, restarted if it dies).
-
-    :meth:`start` only launches it; the first :meth:`fork` waits for it to be ready, so a caller
-    can start it early and do its own work meanwhile.
-    """
-
-    READY_TIMEOUT_S = 60.0
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._control: socket.socket | None = None
-        self._process: subprocess.Popen[bytes] | None = None
-        self._ready = False
-
-    def start(self) -> None:
-        with self._lock:
-            self._launch()
-
-    def _launch(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            return
-        self._stop_locked()
-        ours, theirs = socket.socketpair()
-        code = (
-            "import sys, json; sys.path[:0] = json.loads(sys.argv[1]); "
-            "from luagate.lua.worker import zygote_main; zygote_main(int(sys.argv[2]))"
-        )
-        paths = json.dumps([p for p in sys.path if isinstance(p, str)])
-        # A minimal environment: whatever secrets the parent's environment holds stay there.
-        env = {k: os.environ[k] for k in _SAFE_ENV if k in os.environ}
-        self._process = subprocess.Popen(
-            [sys.executable, "-S", "-c", code, paths, str(theirs.fileno())],
-            pass_fds=(theirs.fileno(),),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            env=env,
-            close_fds=True,
-        )
-        theirs.close()
-        self._control = ours
-        self._ready = False
-
-    def _wait_ready(self) -> None:
-        assert self._control is not None
-        if self._ready:
-            return
-        self._control.settimeout(self.READY_TIMEOUT_S)
-        try:
-            ready = self._control.recv(1) == b"R"
-        except OSError:
-            ready = False
-        finally:
-            self._control.settimeout(None)
-        if not ready:
-            self._stop_locked()
-            raise InternalError("the luagate fork server failed to start")
-        self._ready = True
-
-    def fork(self, worker_end: socket.socket) -> int:
-        """Start a worker owning ``worker_end``; returns a pidfd for it."""
-        with self._lock:
-            for _attempt in (1, 2):
-                self._launch()
-                self._wait_ready()
-                assert self._control is not None
-                try:
-                    socket.send_fds(self._control, [b"F"], [worker_end.fileno()])
-                    _, fds, _, _ = socket.recv_fds(self._control, 1, 1)
-                except OSError:
-                    fds = []
-                if fds:
-                    return fds[0]
-                self._stop_locked()
-            raise InternalError("the luagate fork server stopped answering")
-
-    def close(self) -> None:
-        with self._lock:
-            self._stop_locked()
-
-    def _stop_locked(self) -> None:
-        # Closing the control socket is the stop signal: the server exits on EOF, and its
-        # workers die with it. No wait here, so a CLI run does not pay for the server's exit.
-        if self._control is not None:
-            self._control.close()
-            self._control = None
-        if self._process is not None:
-            self._process.poll()
-            self._process = None
-        self._ready = False
 
 
 def _kill(pidfd: int) -> None:
@@ -151,8 +53,8 @@ class IsolatedExecutor:
 
     name = "isolated"
 
-    def __init__(self) -> None:
-        self._server = ForkServer()
+    def __init__(self, server: ForkServer | None = None) -> None:
+        self._server = server or ForkServer()
 
     def start(self) -> None:
         """Start the fork server now rather than at the first run."""

@@ -157,7 +157,10 @@ def zygote_main(control_fd: int) -> None:
     mapped = mapped_bytes()
     server_pid = os.getpid()
     control = socket.socket(fileno=control_fd)
-    control.sendall(b"R")
+    try:
+        control.sendall(b"R")
+    except OSError:  # the parent closed before the server was ready: nothing to serve
+        return
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(control, 1, 1)
