@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path
 
 from ..errors import SecretStoreError
 
@@ -35,15 +34,15 @@ def new_key() -> str:
 class SecretBox:
     """Encrypts and decrypts field values with the configured key."""
 
-    def __init__(self, home: Path, environ: dict[str, str]) -> None:
+    def __init__(self, home: str, environ: dict[str, str]) -> None:
         self.home = home
         self.environ = environ
         self._fernet = None
         self._plain: dict[str, str] = {}
 
     @property
-    def key_path(self) -> Path:
-        return self.home / KEY_FILE
+    def key_path(self) -> str:
+        return os.path.join(self.home, KEY_FILE)
 
     @property
     def key_from_env(self) -> bool:
@@ -56,20 +55,21 @@ class SecretBox:
         if self.key_from_env:
             key = self.environ[KEY_ENV].strip().encode()
             source = KEY_ENV
-        elif self.key_path.exists():
-            mode = stat.S_IMODE(self.key_path.stat().st_mode)
+        elif os.path.exists(self.key_path):
+            mode = stat.S_IMODE(os.stat(self.key_path).st_mode)
             if mode & 0o077:
                 raise SecretStoreError(
                     f"{self.key_path} is readable by others (mode {mode:o}); "
                     f"run: chmod 600 {self.key_path}"
                 )
-            key = self.key_path.read_bytes().strip()
-            source = str(self.key_path)
+            with open(self.key_path, "rb") as f:
+                key = f.read().strip()
+            source = self.key_path
         elif create:
             key = fernet.Fernet.generate_key()
-            self.home.mkdir(parents=True, exist_ok=True)
+            os.makedirs(self.home, exist_ok=True)
             write_private(self.key_path, key + b"\n")
-            source = str(self.key_path)
+            source = self.key_path
         else:
             raise SecretStoreError(
                 f"no key to decrypt stored secrets: set {KEY_ENV} or restore {self.key_path}"
@@ -104,9 +104,9 @@ class SecretBox:
             ) from None
 
 
-def write_private(path: Path, data: bytes) -> None:
+def write_private(path: str, data: bytes) -> None:
     """Write a file readable only by its owner, atomically (a crash leaves the old file)."""
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path + ".tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.write(fd, data)

@@ -19,7 +19,7 @@ from .secrets import SecretBox, write_private
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from pathlib import Path
+    from os import PathLike
     from typing import Any
 
     from ..catalog.spec import ProviderSpec
@@ -32,9 +32,11 @@ ENV_PREFIX = "LUAGATE_"
 
 
 class AccountStore:
-    def __init__(self, home: Path | None = None, environ: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, home: str | PathLike[str] | None = None, environ: dict[str, str] | None = None
+    ) -> None:
         self.environ = dict(os.environ if environ is None else environ)
-        self.home = home if home is not None else luagate_home(self.environ)
+        self.home = os.fspath(home) if home is not None else luagate_home(self.environ)
         self.secrets = SecretBox(self.home, self.environ)
         self._config: dict[str, Any] | None = None
         self._env: dict[str, dict[str, dict[str, str]]] = {}  # environ is a snapshot: cache it
@@ -42,13 +44,14 @@ class AccountStore:
     # -- the file -----------------------------------------------------------------------------
 
     @property
-    def config_path(self) -> Path:
-        return self.home / CONFIG_FILE
+    def config_path(self) -> str:
+        return os.path.join(self.home, CONFIG_FILE)
 
     def _load(self) -> dict[str, Any]:
         if self._config is None:
             try:
-                text = self.config_path.read_text()
+                with open(self.config_path, encoding="utf-8") as f:
+                    text = f.read()
             except FileNotFoundError:
                 self._config = {"version": 1, "providers": {}}
             else:
@@ -59,7 +62,7 @@ class AccountStore:
         return self._config
 
     def _save(self) -> None:
-        self.home.mkdir(parents=True, exist_ok=True)
+        os.makedirs(self.home, exist_ok=True)
         data = json.dumps(self._load(), indent=2, sort_keys=True) + "\n"
         write_private(self.config_path, data.encode())
 

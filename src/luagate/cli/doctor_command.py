@@ -8,6 +8,7 @@ no provider has an account at all; otherwise it is reported as not configured an
 
 from __future__ import annotations
 
+import os
 import stat
 
 from . import common
@@ -15,7 +16,6 @@ from . import common
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
-    from pathlib import Path
     from typing import Any
 
     from ..catalog.spec import ProviderSpec
@@ -38,9 +38,9 @@ def _problem(provider: str | None, account: str | None, problem: str, fix: str) 
     return {"provider": provider, "account": account, "problem": problem, "fix": fix}
 
 
-def _private(path: Path, what: str) -> dict[str, Any] | None:
+def _private(path: str, what: str) -> dict[str, Any] | None:
     try:
-        mode = stat.S_IMODE(path.stat().st_mode)
+        mode = stat.S_IMODE(os.stat(path).st_mode)
     except FileNotFoundError:
         return None
     if mode & 0o077:
@@ -107,7 +107,7 @@ def diagnose(provider: str | None = None) -> dict[str, Any]:
         from ..accounts.paths import luagate_home
         from ..accounts.store import CONFIG_FILE
 
-        path = luagate_home() / CONFIG_FILE
+        path = os.path.join(luagate_home(), CONFIG_FILE)
         fix = f"correct the JSON in {path}, or start over: mv {path} {path}.broken"
         return {"ok": False, "checked": [], "problems": [_problem(None, None, e.message, fix)]}
     problems: list[dict[str, Any]] = []

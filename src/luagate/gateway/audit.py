@@ -13,14 +13,13 @@ import time
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from pathlib import Path
     from typing import Any
 
 AUDIT_FILE = "audit.log"
 
 
 class AuditLog:
-    def __init__(self, path: Path, enabled: bool = True) -> None:
+    def __init__(self, path: str, enabled: bool = True) -> None:
         self.path = path
         self.enabled = enabled
 
@@ -30,7 +29,7 @@ class AuditLog:
         line = {"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **entry}
         data = (json.dumps(line, sort_keys=True) + "\n").encode()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
             try:
                 os.write(fd, data)  # one write per line: lines never interleave

@@ -9,6 +9,7 @@ Lua bridge.
 
 from __future__ import annotations
 
+import os
 import time
 
 from ..errors import (
@@ -94,7 +95,7 @@ class Gateway:
         self.surface = surface
         self.notify = notify  # progress lines and notices for people (stderr by default)
         self._demos: dict[str, dict[str, str] | None] = {}
-        self.audit = audit or AuditLog(store.home / AUDIT_FILE, store.audit_enabled())
+        self.audit = audit or AuditLog(os.path.join(store.home, AUDIT_FILE), store.audit_enabled())
         self._docs: Docs | None = None
         # the most this surface lets through, per kind (e.g. ``{"write": "deny"}``): it narrows
         # every provider's policy and is never widened, not even by ``force``

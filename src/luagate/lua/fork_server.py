@@ -1,6 +1,6 @@
 """The parent's side of the fork server: a clean interpreter that forks one worker per script.
 
-Light on purpose (``os``, ``sys`` and the C modules ``_socket`` and ``_thread`` at import): the
+Light on purpose (``os``, ``sys`` and C modules only, not even ``socket``): the
 CLI launches the server before it imports anything else, so the server's own start-up (an
 interpreter, lupa, a warm sandbox) overlaps the CLI's instead of following it. The server's side
 is :func:`luagate.lua.worker.zygote_main`.
@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import os
 import sys
-from _socket import AF_UNIX, SOCK_STREAM, socketpair
+from _socket import AF_UNIX, CMSG_SPACE, SCM_RIGHTS, SOCK_STREAM, SOL_SOCKET, socketpair
 from _thread import allocate_lock
+from array import array
 
 from ..errors import InternalError
 
@@ -113,20 +114,18 @@ class ForkServer:
 
     def fork(self, worker_end: socket.socket) -> int:
         """Start a worker owning ``worker_end``; returns a pidfd for it."""
-        import socket
-
         with self._lock:
             for _attempt in (1, 2):
                 self._launch()
                 self._wait_ready()
                 assert self._control is not None
                 try:
-                    socket.send_fds(self._control, [b"F"], [worker_end.fileno()])
-                    _, fds, _, _ = socket.recv_fds(self._control, 1, 1)
+                    _send_fd(self._control, b"F", worker_end.fileno())
+                    pidfd = _receive_fd(self._control)
                 except OSError:
-                    fds = []
-                if fds:
-                    return fds[0]
+                    pidfd = None
+                if pidfd is not None:
+                    return pidfd
                 self._stop_locked()
             raise InternalError("the luagate fork server stopped answering")
 
@@ -146,6 +145,22 @@ class ForkServer:
             self._pid = None
         self._ready = False
         self._unreaped = [pid for pid in self._unreaped if not _reaped(pid)]
+
+
+def _send_fd(sock: socket.socket, message: bytes, fd: int) -> None:
+    sock.sendmsg([message], [(SOL_SOCKET, SCM_RIGHTS, array("i", [fd]))])
+
+
+def _receive_fd(sock: socket.socket) -> int | None:
+    """One byte and the descriptor passed with it (None if the peer closed or sent none)."""
+    fds = array("i")
+    _, ancillary, _, _ = sock.recvmsg(1, CMSG_SPACE(fds.itemsize))
+    for level, kind, data in ancillary:
+        if level == SOL_SOCKET and kind == SCM_RIGHTS:
+            fds.frombytes(data[: len(data) - len(data) % fds.itemsize])
+    for extra in fds[1:]:  # only ever one is sent; never leak more
+        os.close(extra)
+    return fds[0] if fds else None
 
 
 def _reaped(pid: int) -> bool:
