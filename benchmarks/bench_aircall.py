@@ -35,6 +35,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import httpx
+from handoff_probe import handoff_probe  # benchmarks/handoff_probe.py
 
 from luagate.accounts.store import AccountStore
 from luagate.gateway.gateway import Gateway
@@ -150,7 +151,7 @@ def workflow_vs_httpx(rounds: int) -> dict:
             for _ in range(2):
                 execution = gateway.run_lua(WORKFLOW)
                 assert execution.success and execution.result == expected, execution.error
-            lua_s, hand_s, in_process_s, gateway_s = [], [], [], []
+            lua_s, hand_s, in_process_s, gateway_s, in_calls_s = [], [], [], [], []
             for _ in range(rounds):
                 started = time.perf_counter()
                 by_hand(client, url)
@@ -158,6 +159,7 @@ def workflow_vs_httpx(rounds: int) -> dict:
                 started = time.perf_counter()
                 execution = gateway.run_lua(WORKFLOW, limits=Limits(timeout_s=120))
                 lua_s.append(time.perf_counter() - started)
+                in_calls_s.append(sum(c.duration_ms for c in execution.calls) / 1000)
                 assert execution.success and len(execution.calls) == 100, execution.error
                 # for information: the same script in-process, and the same calls without Lua
                 started = time.perf_counter()
@@ -183,6 +185,13 @@ def workflow_vs_httpx(rounds: int) -> dict:
         # for information: the fastest round of each, where the machine's stalls weigh least
         "best_ratio": round(min(lua_s) / min(hand_s), 3),
         "gateway_calls_ms": round(statistics.median(gateway_s) * 1000, 1),
+        # where the isolated run's time goes: inside the calls (the parent answering: gateway
+        # and HTTP) and between them (Lua, the hand-offs to and from the worker, its start)
+        "lua_in_calls_ms": round(statistics.median(in_calls_s) * 1000, 1),
+        "lua_between_calls_ms": round(
+            statistics.median(t - c for t, c in zip(lua_s, in_calls_s, strict=True)) * 1000, 1
+        ),
+        "handoff": handoff_probe(),
         "rounds": rounds,
     }
 
@@ -295,6 +304,13 @@ def main() -> int:
         f"| the same, for information | Lua in-process {one['lua_in_process_ms']} ms; the 100 "
         f"calls through the gateway without Lua {one['gateway_calls_ms']} ms; fastest round "
         f"against fastest round {one['best_ratio']}x | — | info |"
+    )
+    print(
+        f"| where the isolated run's time goes | in the 100 calls (the parent answering) "
+        f"{one['lua_in_calls_ms']} ms; between them (Lua, hand-offs to and from the worker) "
+        f"{one['lua_between_calls_ms']} ms; one bare process hand-off on this machine: median "
+        f"{one['handoff']['median_ms']} ms, mean {one['handoff']['mean_ms']} ms, p99 "
+        f"{one['handoff']['p99_ms']} ms | — | info |"
     )
     print(
         f"| {two['figure']} | **{two['sustained_share_of_ceiling'] * 100:.1f} %** of the "

@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import httpx
+from handoff_probe import handoff_probe  # benchmarks/handoff_probe.py
 
 from luagate.accounts.store import AccountStore
 from luagate.gateway.gateway import Gateway
@@ -100,7 +101,7 @@ def paging(rounds: int) -> dict:
             for _ in range(2):  # warm both sides
                 execution = gateway.run_lua(SCRIPT)
                 assert execution.success and execution.result == expected, execution.error
-            lua_s, hand_s, in_process_s, gateway_s = [], [], [], []
+            lua_s, hand_s, in_process_s, gateway_s, in_calls_s = [], [], [], [], []
             limits = Limits(timeout_s=120)
             for _ in range(rounds):
                 started = time.perf_counter()
@@ -109,6 +110,7 @@ def paging(rounds: int) -> dict:
                 started = time.perf_counter()
                 execution = gateway.run_lua(SCRIPT, limits=limits)
                 lua_s.append(time.perf_counter() - started)
+                in_calls_s.append(sum(c.duration_ms for c in execution.calls) / 1000)
                 assert execution.success and execution.result == expected, execution.error
                 started = time.perf_counter()
                 gateway.run_lua(SCRIPT, limits=limits, isolated=False)
@@ -132,6 +134,13 @@ def paging(rounds: int) -> dict:
         # for information: the fastest round of each, where the machine's stalls weigh least
         "best_ratio": round(min(lua_s) / min(hand_s), 3),
         "gateway_calls_ms": round(statistics.median(gateway_s) * 1000, 1),
+        # where the isolated run's time goes: inside the calls (the parent answering: gateway
+        # and HTTP) and between them (Lua, the hand-offs to and from the worker, its start)
+        "lua_in_calls_ms": round(statistics.median(in_calls_s) * 1000, 1),
+        "lua_between_calls_ms": round(
+            statistics.median(t - c for t, c in zip(lua_s, in_calls_s, strict=True)) * 1000, 1
+        ),
+        "handoff": handoff_probe(),
         "rounds": rounds,
     }
 
@@ -157,6 +166,13 @@ def main() -> int:
         f"| the same, for information | Lua in-process {figure['lua_in_process_ms']} ms; the 20 "
         f"calls through the gateway without Lua {figure['gateway_calls_ms']} ms; fastest round "
         f"against fastest round {figure['best_ratio']}x | — | info |"
+    )
+    print(
+        f"| where the isolated run's time goes | in the 20 calls (the parent answering) "
+        f"{figure['lua_in_calls_ms']} ms; between them (Lua, hand-offs to and from the worker) "
+        f"{figure['lua_between_calls_ms']} ms; one bare process hand-off on this machine: median "
+        f"{figure['handoff']['median_ms']} ms, mean {figure['handoff']['mean_ms']} ms, p99 "
+        f"{figure['handoff']['p99_ms']} ms | — | info |"
     )
     return 0
 
