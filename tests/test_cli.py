@@ -90,3 +90,48 @@ def test_a_runaway_pattern_is_stopped_on_time():
     envelope = json.loads(p.stdout)
     assert envelope["error"]["type"] == "timeout"
     assert envelope["duration_ms"] < 2000
+
+
+def _live_group_members(pgid: int) -> list[int]:
+    """Processes of process group ``pgid`` still running (zombies count as ended)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        state, group = fields[0], int(fields[2])
+        if group == pgid and state != "Z":
+            members.append(int(entry.name))
+    return members
+
+
+def test_ctrl_c_ends_the_run_cleanly_and_leaves_no_process():
+    import os
+    import signal
+    import time
+
+    proc = subprocess.Popen(
+        [*LUAGATE, "lua", "-e", 'print("running") while true do end'],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == "running\n"  # the worker is in its endless loop
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends: to the whole group
+        _, stderr = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130
+    assert "interrupted" in stderr
+    assert "Traceback" not in stderr, stderr  # neither from the CLI nor from its fork server
+    deadline = time.monotonic() + 10
+    while _live_group_members(proc.pid):  # the fork server and the worker end with the CLI
+        assert time.monotonic() < deadline, _live_group_members(proc.pid)
+        time.sleep(0.05)

@@ -27,8 +27,10 @@ if TYPE_CHECKING:
 _SAFE_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "SYSTEMROOT")
 """The only environment variables the server (and so every worker) gets."""
 
+# Ctrl-C is the parent's to handle: the server (and so every worker) ignores SIGINT, and stops
+# when the parent closes the control socket, however the parent ended.
 _SERVER_CODE = (
-    "import os, sys; fd = int(sys.argv[1]); "
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); fd = int(sys.argv[1]); "
     "os.closerange(3, fd); os.closerange(fd + 1, 65536); "
     "sys.path[:0] = sys.argv[2:]; "
     "from luagate.lua.worker import zygote_main; zygote_main(fd)"
