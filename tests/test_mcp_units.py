@@ -102,3 +102,85 @@ def test_the_lua_command_never_imports_the_mcp_sdk(tmp_path: Path) -> None:
         timeout=60,
     )
     assert out.stdout.split()[-2:] == ["0", "False"], out.stderr
+
+
+def test_the_quick_argument_check_never_accepts_what_the_schema_refuses(tmp_path: Path) -> None:
+    from jsonschema import Draft202012Validator
+
+    from luagate.mcp.server import build_server
+    from luagate.mcp.tools import _plainly_valid
+
+    server = build_server(Gateway(AccountStore(home=tmp_path), notify=None))
+    samples = [
+        {},
+        {"code": "return 1"},
+        {"code": ""},
+        {"code": 42},
+        {"code": None},
+        {"code": "x", "timeout_s": 0.5, "memory_mb": 8, "max_calls": 3, "output_bytes": 10},
+        {"code": "x", "timeout_s": 0},
+        {"code": "x", "timeout_s": -1.5},
+        {"code": "x", "timeout_s": True},
+        {"code": "x", "timeout_s": "5"},
+        {"code": "x", "max_calls": 2.0},
+        {"code": "x", "max_calls": 2.5},
+        {"code": "x", "max_calls": float("nan")},
+        {"code": "x", "speed": 3},
+        {"query": "calls"},
+        {"query": ""},
+        {"query": "calls", "limit": 50},
+        {"query": "calls", "limit": 51},
+        {"query": "calls", "limit": 0},
+        {"query": "calls", "limit": False},
+        {"page": "overview"},
+        {"page": ["overview"]},
+    ]
+    quick = 0
+    for tool in server.tool_defs.values():
+        validator = Draft202012Validator(tool.input_schema)
+        for arguments in samples:
+            if _plainly_valid(tool.input_schema, arguments):
+                quick += 1
+                assert validator.is_valid(arguments), (tool.name, arguments)
+    assert quick == 7  # the well-formed calls take the quick path
+
+
+def test_the_pipe_transport_reads_lines_and_writes_through_a_full_pipe() -> None:
+    import os
+
+    import anyio
+
+    from luagate.mcp.stdio import PipeLines, PipeWriter
+
+    async def main() -> tuple[list[str], bytes]:
+        read_fd, write_fd = os.pipe()
+        os.set_blocking(read_fd, False)
+        e_acute = "é".encode()
+        os.write(write_fd, b'{"a": 1}\n{"b": "' + e_acute[:1])  # a character split across reads
+        os.write(write_fd, e_acute[1:] + b'"}\n{"c": 3}')
+        os.close(write_fd)
+        lines = [line async for line in PipeLines(read_fd)]
+        os.close(read_fd)
+
+        read_fd, write_fd = os.pipe()
+        os.set_blocking(write_fd, False)
+        big = "x" * (1 << 20)  # far more than a pipe holds
+        received = bytearray()
+
+        def drain() -> None:
+            while chunk := os.read(read_fd, 1 << 16):
+                received.extend(chunk)
+
+        writer = PipeWriter(write_fd)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(anyio.to_thread.run_sync, drain)
+            await writer.write(big)
+            await writer.write("\n")
+            await writer.flush()
+            os.close(write_fd)
+        os.close(read_fd)
+        return lines, bytes(received)
+
+    lines, received = anyio.run(main)
+    assert lines == ['{"a": 1}\n', '{"b": "é"}\n', '{"c": 3}']
+    assert received == b"x" * (1 << 20) + b"\n"

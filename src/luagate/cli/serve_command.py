@@ -111,6 +111,12 @@ def run(args: argparse.Namespace) -> int:
     from ..mcp.server import warm_up
 
     threading.Thread(target=warm_up, args=(server.gateway,), daemon=True).start()
+    import gc
+
+    # Everything built so far (80 000-odd objects, most of them the SDK's) lives as long as the
+    # server, and a full collection that walks them all stalls the call it lands in by half a
+    # second or more: keep them out of every collection to come.
+    gc.freeze()
     import anyio
 
     if not args.http:

@@ -48,6 +48,15 @@ class LuagateMCPServer(MCPServer):
         self.hidden_tools: dict[str, str] = {}  # tool name → why policy hides it
         self._limiter = anyio.CapacityLimiter(MAX_PARALLEL_TOOLS)
 
+    async def run_stdio_async(self) -> None:
+        """Serve over stdin/stdout, reading and writing the pipes on the event loop (see
+        :mod:`.stdio`) rather than through the SDK's worker threads."""
+        from .stdio import stdio_streams
+
+        lowlevel = self._lowlevel_server
+        async with stdio_streams() as (read_stream, write_stream):
+            await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options())
+
     async def list_tools(self) -> list[Tool]:
         return [t.listing() for t in self.tool_defs.values()]
 

@@ -74,6 +74,12 @@ def text_result(
     is_error: bool = False,
     meta: dict[str, Any] | None = None,
 ) -> CallToolResult:
+    if meta is None:  # left unset, not sent as ``"_meta": null``
+        return CallToolResult(
+            content=[TextContent(type="text", text=text)],
+            structured_content=structured,
+            is_error=is_error,
+        )
     return CallToolResult(
         content=[TextContent(type="text", text=text)],
         structured_content=structured,
@@ -87,8 +93,55 @@ def error_result(message: str, error: dict[str, Any] | None = None) -> CallToolR
     return text_result(render.truncate_utf8(message), structured, is_error=True)
 
 
+_PLAIN_KEYWORDS = frozenset(
+    {"type", "description", "default", "minLength", "minimum", "maximum", "exclusiveMinimum"}
+)
+_SCHEMA_KEYWORDS = frozenset({"type", "properties", "required", "additionalProperties"})
+
+
+def _plainly_fits(rule: dict[str, Any], value: Any) -> bool:
+    """Whether ``value`` certainly fits ``rule``, a string or number property schema."""
+    if not rule.keys() <= _PLAIN_KEYWORDS:
+        return False
+    kind = rule.get("type")
+    if kind == "string":
+        return isinstance(value, str) and len(value) >= rule.get("minLength", 0)
+    if kind == "integer":
+        number = type(value) is int
+    elif kind == "number":
+        number = type(value) is int or type(value) is float
+    else:
+        return False
+    return (
+        number
+        and ("minimum" not in rule or value >= rule["minimum"])
+        and ("maximum" not in rule or value <= rule["maximum"])
+        and ("exclusiveMinimum" not in rule or value > rule["exclusiveMinimum"])
+    )
+
+
+def _plainly_valid(schema: dict[str, Any], arguments: dict[str, Any]) -> bool:
+    """Whether ``arguments`` certainly fit ``schema`` — the built-in tools' shape: an object of
+    string and number properties. Anything else (or any doubt) is left to the full validator:
+    on the path of every call, jsonschema costs a millisecond where this costs microseconds."""
+    properties = schema.get("properties")
+    if (
+        schema.get("type") != "object"
+        or not schema.keys() <= _SCHEMA_KEYWORDS
+        or not isinstance(properties, dict)
+        or not arguments.keys() <= properties.keys()
+    ):
+        return False
+    return all(name in arguments for name in schema.get("required", ())) and all(
+        isinstance(properties[name], dict) and _plainly_fits(properties[name], value)
+        for name, value in arguments.items()
+    )
+
+
 def check_arguments(tool: str, schema: dict[str, Any], arguments: dict[str, Any]) -> None:
     """Raise a :class:`LuagateError` naming the first argument that does not fit ``schema``."""
+    if _plainly_valid(schema, arguments):
+        return
     from jsonschema import Draft202012Validator
 
     from ..errors import ValidationError
