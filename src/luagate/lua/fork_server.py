@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import os
 import sys
-from _socket import AF_UNIX, CMSG_SPACE, SCM_RIGHTS, SOCK_STREAM, SOL_SOCKET, socketpair
+from _socket import AF_UNIX, SOCK_STREAM, socketpair
 from _thread import allocate_lock
-from array import array
 
 from ..errors import InternalError
+from .fd_passing import receive_fd, send_fd
 
 TYPE_CHECKING = False  # typing is not imported at run time: start-up is measured
 if TYPE_CHECKING:
@@ -30,7 +30,8 @@ _SAFE_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "SYSTEMROOT")
 # Ctrl-C is the parent's to handle: the server (and so every worker) ignores SIGINT, and stops
 # when the parent closes the control socket, however the parent ended.
 _SERVER_CODE = (
-    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); fd = int(sys.argv[1]); "
+    "import os, sys, _signal; _signal.signal(_signal.SIGINT, _signal.SIG_IGN); "
+    "fd = int(sys.argv[1]); "
     "os.closerange(3, fd); os.closerange(fd + 1, 65536); "
     "sys.path[:0] = sys.argv[2:]; "
     "from luagate.lua.worker import zygote_main; zygote_main(fd)"
@@ -122,8 +123,8 @@ class ForkServer:
                 self._wait_ready()
                 assert self._control is not None
                 try:
-                    _send_fd(self._control, b"F", worker_end.fileno())
-                    pidfd = _receive_fd(self._control)
+                    send_fd(self._control, b"F", worker_end.fileno())
+                    _, pidfd = receive_fd(self._control)
                 except OSError:
                     pidfd = None
                 if pidfd is not None:
@@ -147,22 +148,6 @@ class ForkServer:
             self._pid = None
         self._ready = False
         self._unreaped = [pid for pid in self._unreaped if not _reaped(pid)]
-
-
-def _send_fd(sock: socket.socket, message: bytes, fd: int) -> None:
-    sock.sendmsg([message], [(SOL_SOCKET, SCM_RIGHTS, array("i", [fd]))])
-
-
-def _receive_fd(sock: socket.socket) -> int | None:
-    """One byte and the descriptor passed with it (None if the peer closed or sent none)."""
-    fds = array("i")
-    _, ancillary, _, _ = sock.recvmsg(1, CMSG_SPACE(fds.itemsize))
-    for level, kind, data in ancillary:
-        if level == SOL_SOCKET and kind == SCM_RIGHTS:
-            fds.frombytes(data[: len(data) - len(data) % fds.itemsize])
-    for extra in fds[1:]:  # only ever one is sent; never leak more
-        os.close(extra)
-    return fds[0] if fds else None
 
 
 def _reaped(pid: int) -> bool:

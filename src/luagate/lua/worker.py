@@ -16,15 +16,16 @@ from __future__ import annotations
 import ctypes
 import os
 import resource
-import signal
-import socket
 import sys
 import time
+from _signal import SIGKILL
+from _socket import socket
 
 from ..errors import LIMIT_ERRORS, LuagateError, MemoryLimitError
 from .channel import Channel, ChannelClosed, max_frame, to_wire
 from .deadline import Deadline
 from .envelope import Outcome, ScriptError
+from .fd_passing import receive_fd, send_fd
 from .limits import MIB, Limits
 from .output import OutputBuffer
 from .sandbox import run_sandbox
@@ -66,7 +67,7 @@ def _remote_error(reply: dict[str, Any]) -> LuagateError:
 
 
 def _confine(server_pid: int) -> None:
-    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    _prctl(_PR_SET_PDEATHSIG, SIGKILL)
     if os.getppid() != server_pid:  # the server died before the line above took effect
         os._exit(1)
     _prctl(_PR_SET_NO_NEW_PRIVS, 1)
@@ -82,7 +83,7 @@ def run_worker(mapped: int, server_pid: int) -> None:
     can no longer open ``/proc``.
     """
     _confine(server_pid)
-    channel = Channel(socket.socket(fileno=CHANNEL_FD), max_frame=64 * MIB)
+    channel = Channel(socket(fileno=CHANNEL_FD), max_frame=64 * MIB)
     request = channel.recv()
     limits = Limits.from_dict(request["limits"])
     channel.max_frame = max_frame(limits.value_bytes)
@@ -156,39 +157,39 @@ def zygote_main(control_fd: int) -> None:
     _warm_up()
     mapped = mapped_bytes()
     server_pid = os.getpid()
-    control = socket.socket(fileno=control_fd)
+    control = socket(fileno=control_fd)
     try:
         control.sendall(b"R")
     except OSError:  # the parent closed before the server was ready: nothing to serve
         return
     while True:
         try:
-            message, fds, _, _ = socket.recv_fds(control, 1, 1)
+            message, fd = receive_fd(control)
         except OSError:
             break
         if not message:
             break
         _reap()
-        if not fds:
+        if fd is None:
             continue
         pid = os.fork()
         if pid == 0:
             status = 0
             try:
                 control.close()
-                os.dup2(fds[0], CHANNEL_FD)
-                if fds[0] != CHANNEL_FD:
-                    os.close(fds[0])
+                os.dup2(fd, CHANNEL_FD)
+                if fd != CHANNEL_FD:
+                    os.close(fd)
                 run_worker(mapped, server_pid)
             except BaseException:
                 status = 1
                 sys.__excepthook__(*sys.exc_info())  # C-level printing: no import needed
             finally:
                 os._exit(status)
-        os.close(fds[0])
+        os.close(fd)
         pidfd = os.pidfd_open(pid)
         try:
-            socket.send_fds(control, [b"P"], [pidfd])
+            send_fd(control, b"P", pidfd)
         finally:
             os.close(pidfd)
     sys.exit(0)
