@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 import httpx
-from handoff_probe import handoff_probe  # benchmarks/handoff_probe.py
+from isolated_split import isolated_split, split_row  # benchmarks/isolated_split.py
 
 from luagate.accounts.store import AccountStore
 from luagate.gateway.gateway import Gateway
@@ -134,13 +134,7 @@ def paging(rounds: int) -> dict:
         # for information: the fastest round of each, where the machine's stalls weigh least
         "best_ratio": round(min(lua_s) / min(hand_s), 3),
         "gateway_calls_ms": round(statistics.median(gateway_s) * 1000, 1),
-        # where the isolated run's time goes: inside the calls (the parent answering: gateway
-        # and HTTP) and between them (Lua, the hand-offs to and from the worker, its start)
-        "lua_in_calls_ms": round(statistics.median(in_calls_s) * 1000, 1),
-        "lua_between_calls_ms": round(
-            statistics.median(t - c for t, c in zip(lua_s, in_calls_s, strict=True)) * 1000, 1
-        ),
-        "handoff": handoff_probe(),
+        **isolated_split(lua_s, in_calls_s),
         "rounds": rounds,
     }
 
@@ -167,13 +161,7 @@ def main() -> int:
         f"calls through the gateway without Lua {figure['gateway_calls_ms']} ms; fastest round "
         f"against fastest round {figure['best_ratio']}x | — | info |"
     )
-    print(
-        f"| where the isolated run's time goes | in the 20 calls (the parent answering) "
-        f"{figure['lua_in_calls_ms']} ms; between them (Lua, hand-offs to and from the worker) "
-        f"{figure['lua_between_calls_ms']} ms; one bare process hand-off on this machine: median "
-        f"{figure['handoff']['median_ms']} ms, mean {figure['handoff']['mean_ms']} ms, p99 "
-        f"{figure['handoff']['p99_ms']} ms | — | info |"
-    )
+    print(split_row(figure, 20))
     return 0
 
 

@@ -63,17 +63,8 @@ class ForkServer:
         with self._lock:
             self._launch()
 
-    def _alive(self) -> bool:
-        if self._pid is None:
-            return False
-        try:
-            pid, _ = os.waitpid(self._pid, os.WNOHANG)
-        except ChildProcessError:
-            return False
-        return pid == 0
-
     def _launch(self) -> None:
-        if self._alive():
+        if self._pid is not None and not _reaped(self._pid):  # still running
             return
         self._stop_locked()
         ours, theirs = socketpair(AF_UNIX, SOCK_STREAM)
@@ -151,6 +142,7 @@ class ForkServer:
 
 
 def _reaped(pid: int) -> bool:
+    """Whether child ``pid`` has ended (reaping it if it just did)."""
     try:
         done, _ = os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:
