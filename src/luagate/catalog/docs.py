@@ -21,7 +21,10 @@ if TYPE_CHECKING:
 
 def _param_row(p: Param) -> str:
     required = "yes" if p.required else "no"
-    return f"| `{p.name}` | {p.type} | {required} | {p.description} |"
+    description = p.description
+    if p.min_length and "blank" not in description:
+        description += " Must not be blank."
+    return f"| `{p.name}` | {p.type} | {required} | {description} |"
 
 
 def _field_rows(fields: tuple[Field, ...], prefix: str = "") -> list[str]:

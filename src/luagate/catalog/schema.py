@@ -32,6 +32,9 @@ def _param_schema(p: Param) -> dict[str, Any]:
         schema["maximum"] = p.maximum
     if p.enum is not None:
         schema["enum"] = list(p.enum)
+    if p.min_length:
+        schema["minLength"] = p.min_length
+        schema["pattern"] = r"\S"  # not only spaces
     if p.format == "instant":  # ISO 8601 text or UNIX seconds
         schema["type"] = ["string", "integer"]
     elif p.format is not None:

@@ -77,6 +77,7 @@ class Param(_Frozen):
         "format",
         "items",
         "maximum",
+        "min_length",
         "minimum",
         "name",
         "required",
@@ -93,6 +94,8 @@ class Param(_Frozen):
     enum: tuple[Any, ...] | None
     format: str | None
     items: Field | None
+    min_length: int | None
+    """For strings: the fewest characters once surrounding spaces are stripped (1: not blank)."""
 
     def __init__(
         self,
@@ -107,12 +110,15 @@ class Param(_Frozen):
         enum: tuple[Any, ...] | None = None,
         format: str | None = None,
         items: Field | None = None,
+        min_length: int | None = None,
     ) -> None:
         if type not in PARAM_TYPES:
             raise ValueError(f"param {name}: unknown type {type!r}")
         # "instant": an ISO 8601 date-time or date, or UNIX seconds (an integer or digits)
         if format not in (None, "date-time", "date", "instant"):
             raise ValueError(f"param {name}: unknown format {format!r}")
+        if min_length is not None and type != "string":
+            raise ValueError(f"param {name}: min_length applies to strings, not {type}")
         self._set(
             name=name,
             type=type,
@@ -124,6 +130,7 @@ class Param(_Frozen):
             enum=None if enum is None else tuple(enum),
             format=format,
             items=items,
+            min_length=min_length,
         )
 
 

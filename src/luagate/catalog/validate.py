@@ -18,6 +18,20 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+_EXACT_FLOAT_INT = 2**53
+"""The largest integer a float (a Lua number from JSON) holds exactly."""
+
+RANGES = (("from", "to"), ("date_from", "date_to"))
+"""Parameter pairs that bound a range: the start may not come after the end."""
+
+
+def given(value: Any) -> str:
+    """What was given, for "got ...": its type and value (``integer 5``, ``string "x"``), or
+    just ``an array``/``a table`` when the type says it all."""
+    if isinstance(value, list | dict) or value is None:
+        return shown(value)
+    return f"{type_name(value)} {shown(value)}"
+
 
 def shown(value: Any) -> str:
     """A given value as a person reads it in an error (strings quoted, long ones cut)."""
@@ -59,9 +73,7 @@ def validate(spec: FunctionSpec, args: Any) -> dict[str, Any]:
     if args is None or args == []:  # Lua's {} crosses as an empty array
         args = {}
     if not isinstance(args, dict):
-        raise ValidationError(
-            f"{where} takes a table of named arguments, got {type_name(args)} {shown(args)}"
-        )
+        raise ValidationError(f"{where} takes a table of named arguments, got {given(args)}")
     known = {p.name: p for p in spec.params}
     for name in args:
         if name not in known:
@@ -78,7 +90,52 @@ def validate(spec: FunctionSpec, args: Any) -> dict[str, Any]:
                 result[param.name] = param.default
             continue
         result[param.name] = _check_param(where, param, value)
+    _check_ranges(where, known, result)
     return result
+
+
+def _check_ranges(where: str, params: dict[str, Param], values: dict[str, Any]) -> None:
+    """A range whose start comes after its end would only ever return nothing: say so."""
+    for start_name, end_name in RANGES:
+        start_param, end_param = params.get(start_name), params.get(end_name)
+        if start_param is None or end_param is None:
+            continue
+        start, end = values.get(start_name), values.get(end_name)
+        if start is None or end is None:
+            continue
+        first = _bound(where, start_param, start, end=False)
+        last = _bound(where, end_param, end, end=True)
+        if first is not None and last is not None and first > last:
+            raise ValidationError(
+                f"{where}: {start_name} ({shown(start)}) is after {end_name} ({shown(end)});"
+                f" the range would be empty (swap them?)"
+            )
+
+
+def _bound(where: str, param: Param, value: Any, *, end: bool) -> datetime | None:
+    """A range bound as a comparable datetime; a bare date as an end means its whole day."""
+    from datetime import timedelta
+
+    from .dates import is_date_only, parse_instant
+
+    if param.format == "instant":
+        moment = parse_instant(value, where=where, name=param.name)
+    elif param.format in ("date", "date-time") and isinstance(value, str):
+        text = value.strip()
+        try:
+            moment = datetime.fromisoformat(text) if len(text) > 10 else None
+            if moment is None:
+                day = date.fromisoformat(text)
+                moment = datetime(day.year, day.month, day.day)
+        except ValueError:
+            return None
+        if moment.tzinfo is not None:  # compare in the terms the value was written in
+            moment = moment.replace(tzinfo=None)
+    else:
+        return None
+    if end and is_date_only(value):
+        moment += timedelta(days=1) - timedelta(microseconds=1)
+    return moment
 
 
 def _unknown_parameter(spec: FunctionSpec, name: str) -> str:
@@ -126,6 +183,13 @@ def _check_param(where: str, param: Param, value: Any) -> Any:
         raise ValidationError(
             f"{where}: {name} must be <= {_number(param.maximum)}, got {shown(value)}"
         )
+    if param.min_length and len(value.strip()) < param.min_length:
+        wanted = (
+            "must not be blank"
+            if param.min_length == 1
+            else (f"must have at least {param.min_length} characters")
+        )
+        raise ValidationError(f"{where}: {name} {wanted}, got {shown(value)}")
     if param.format == "date-time":
         _check_datetime(where, name, value)
     elif param.format == "date":
@@ -141,8 +205,13 @@ def _check_type(where: str, name: str, shape: Param | Field, value: Any) -> Any:
     kind = shape.type
     ok = True
     if kind == "integer":
-        if isinstance(value, float) and value.is_integer() and math.isfinite(value):
-            value = int(value)
+        if (
+            isinstance(value, float)
+            and math.isfinite(value)
+            and value.is_integer()
+            and abs(value) <= _EXACT_FLOAT_INT
+        ):
+            value = int(value)  # Lua numbers cross as floats; 1e30 is no exact integer
         ok = isinstance(value, int) and not isinstance(value, bool)
     elif kind == "number":
         ok = isinstance(value, int | float) and not isinstance(value, bool)
@@ -150,6 +219,8 @@ def _check_type(where: str, name: str, shape: Param | Field, value: Any) -> Any:
         ok = isinstance(value, bool)
     elif kind == "string":
         ok = isinstance(value, str)
+        if ok:
+            _check_text(where, name, value)
     elif kind == "array":
         if value == {}:  # an explicitly empty object is still "no items"
             value = []
@@ -166,10 +237,20 @@ def _check_type(where: str, name: str, shape: Param | Field, value: Any) -> Any:
         if ok and shape.fields:
             value = _check_object(where, name, shape, value)
     if not ok:
-        raise ValidationError(
-            f"{where}: {name} must be {_expected(shape)}, got {type_name(value)} {shown(value)}"
-        )
+        raise ValidationError(f"{where}: {name} must be {_expected(shape)}, got {given(value)}")
     return value
+
+
+def _check_text(where: str, name: str, value: str) -> None:
+    """Text must be valid Unicode: a lone surrogate (``"\\ud800"`` in JSON) cannot be sent."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as e:
+        bad = value[e.start]
+        raise ValidationError(
+            f"{where}: {name} must be valid Unicode text; character {e.start + 1} is an"
+            f" unpaired surrogate (U+{ord(bad):04X})"
+        ) from None
 
 
 def _check_object(where: str, name: str, shape: Param | Field, value: dict[str, Any]) -> dict:
