@@ -106,6 +106,19 @@ def report(error: LuagateError, *, json_mode: bool, prog: str = "luagate") -> in
     return EXIT_FAILURE
 
 
+def port_number(text: str) -> int:
+    """An argparse type: a TCP port, 0-65535 (0 picks a free one)."""
+    import argparse
+
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number 0-65535; got {text!r}")
+    return port
+
+
 def usage(message: str) -> LuagateError:
     from ..errors import UsageError
 

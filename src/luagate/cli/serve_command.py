@@ -9,7 +9,7 @@ import contextlib
 import os
 import sys
 
-from .common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from .common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, port_number
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ def add_parser(commands: Any) -> None:
     )
     p.add_argument("--http", action="store_true", help="serve streamable HTTP instead of stdio")
     p.add_argument("--host", default="127.0.0.1", help="HTTP address (default %(default)s)")
-    p.add_argument("--port", type=int, default=8765, help="HTTP port; 0 picks one (%(default)s)")
+    p.add_argument("--port", type=port_number, default=8765, help="HTTP port; 0 picks one (%(default)s)")
     p.add_argument("--token", help=f"the HTTP bearer token (safer: ${TOKEN_ENV})")
     p.add_argument(
         "--functions",
@@ -124,8 +124,14 @@ def run(args: argparse.Namespace) -> int:
             anyio.run(server.run_stdio_async)
         _exit_now(EXIT_OK)
 
+    from ..listening import describe, listen, url
     from ..mcp.http_auth import LOOPBACK, new_token, serve_http
 
+    try:
+        sock = listen(args.host, args.port)
+    except OSError as e:  # the port is taken, say
+        _error(f"cannot listen on {args.host}:{args.port}: {describe(e)}")
+        _exit_now(EXIT_FAILURE)
     if not token:
         token = new_token()
         _say(f"bearer token (shown once): {token}")
@@ -135,16 +141,11 @@ def run(args: argparse.Namespace) -> int:
             "anyone who can reach it needs only the token"
         )
 
-    def ready(url: str) -> None:
-        _say(f"MCP over HTTP at {url} (Ctrl-C to stop)")
-
+    _say(f"MCP over HTTP at {url(args.host, sock.getsockname()[1], '/mcp')} (Ctrl-C to stop)")
     try:
-        anyio.run(serve_http, server, token, args.host, args.port, ready)
+        anyio.run(serve_http, server, token, sock, args.host)
     except KeyboardInterrupt:
         pass
-    except SystemExit:  # uvicorn could not bind
-        _error(f"cannot listen on {args.host}:{args.port}")
-        _exit_now(EXIT_FAILURE)
     _exit_now(EXIT_OK)
     return EXIT_OK
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from .common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from .common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, port_number
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def add_parser(commands: Any) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default %(default)s)")
     p.add_argument(
         "--port",
-        type=int,
+        type=port_number,
         default=8080,
         help="port to listen on; 0 picks a free one (default %(default)s)",
     )
@@ -94,8 +94,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         serve_forever(simulator.app, args.host, args.port, on_ready=announce)
     except OSError as e:  # the port is taken, say
+        from ..listening import describe
+
         where = f"{args.host}:{args.port}"
-        print(f"luagate simulate: error: cannot listen on {where}: {e.strerror}", file=sys.stderr)
+        print(f"luagate simulate: error: cannot listen on {where}: {describe(e)}", file=sys.stderr)
         return EXIT_FAILURE
     print("simulator stopped", file=sys.stderr)
     return EXIT_OK

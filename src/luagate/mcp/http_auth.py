@@ -7,6 +7,7 @@ import secrets
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import socket
     from collections.abc import Awaitable, Callable, MutableMapping
     from typing import Any
 
@@ -69,32 +70,9 @@ def http_app(server: Any, token: str, host: str = "127.0.0.1") -> ASGIApp:
     return BearerAuth(app, token)
 
 
-async def serve_http(
-    server: Any,
-    token: str,
-    host: str,
-    port: int,
-    on_ready: Callable[[str], None] | None = None,
-) -> None:
-    """Serve until cancelled (Ctrl-C); ``on_ready`` gets the URL once the socket listens."""
+async def serve_http(server: Any, token: str, sock: socket.socket, host: str) -> None:
+    """Serve on ``sock`` (bound and listening: see :mod:`luagate.listening`) until cancelled."""
     import uvicorn
 
-    config = uvicorn.Config(
-        http_app(server, token, host), host=host, port=port, log_level="warning", lifespan="on"
-    )
-    userver = uvicorn.Server(config)
-    if on_ready is None:
-        await userver.serve()
-        return
-    import anyio
-
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(userver.serve)
-        while not userver.started:
-            if userver.should_exit:
-                break
-            await anyio.sleep(0.02)
-        if userver.started:
-            bound = userver.servers[0].sockets[0].getsockname()[1]
-            shown = f"[{host}]" if ":" in host else host
-            on_ready(f"http://{shown}:{bound}/mcp")
+    config = uvicorn.Config(http_app(server, token, host), log_level="warning", lifespan="on")
+    await uvicorn.Server(config).serve(sockets=[sock])

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import socket
 import threading
 import time
+
+from ...listening import listen, url
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -19,22 +20,6 @@ if TYPE_CHECKING:
 _GRACE_S = 2.0
 
 
-def _bind(host: str, port: int) -> socket.socket:
-    """A listening socket: connections queue from now on, and port 0 is resolved."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # proto IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP,
-    # and without it every keep-alive answer waits ~40 ms (Nagle against delayed ACKs).
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-        sock.listen(128)
-    except OSError:
-        sock.close()
-        raise
-    return sock
-
-
 def _server(app: Any) -> uvicorn.Server:
     import uvicorn
 
@@ -42,10 +27,6 @@ def _server(app: Any) -> uvicorn.Server:
         app, log_level="warning", lifespan="off", timeout_graceful_shutdown=_GRACE_S
     )
     return uvicorn.Server(config)
-
-
-def _url(host: str, port: int) -> str:
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 class ServedApp:
@@ -56,7 +37,7 @@ class ServedApp:
         self.thread = thread
         self.host = host
         self.port = port
-        self.url = _url(host, port)
+        self.url = url(host, port)
 
     def stop(self, timeout: float = 10.0) -> None:
         self.server.should_exit = True
@@ -76,7 +57,7 @@ class ServedApp:
 
 def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0) -> ServedApp:
     """Start serving ``app`` in a daemon thread; returns once it accepts requests."""
-    sock = _bind(host, port)
+    sock = listen(host, port)
     bound_port = sock.getsockname()[1]
     server = _server(app)
     thread = threading.Thread(
@@ -101,8 +82,8 @@ def serve_forever(
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
     """Serve ``app`` until Ctrl-C (or SIGTERM); ``on_ready(url)`` runs once the port is bound."""
-    sock = _bind(host, port)
+    sock = listen(host, port)
     if on_ready is not None:
-        on_ready(_url(host, sock.getsockname()[1]))
+        on_ready(url(host, sock.getsockname()[1]))
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it stopped for
         _server(app).run(sockets=[sock])

@@ -1,0 +1,68 @@
+"""Command-line behaviour a demanding user checks first: bad ports, busy ports, broken homes and
+configurations — each a one-line error and the right exit code, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from luagate.cli import main
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("LUAGATE_HOME", str(tmp_path / "home"))
+    for name in list(os.environ):
+        if name.startswith("LUAGATE_") and name != "LUAGATE_HOME":
+            monkeypatch.delenv(name)
+    return tmp_path / "home"
+
+
+def luagate(*args: str, env_home: Path | str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LUAGATE_")}
+    env["LUAGATE_HOME"] = str(env_home)
+    return subprocess.run(
+        [sys.executable, "-m", "luagate", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture
+def busy_port():
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(1)
+    yield sock.getsockname()[1]
+    sock.close()
+
+
+@pytest.mark.parametrize("command", [["simulate", "aircall"], ["serve", "--http"]])
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_a_port_out_of_range_is_a_usage_error(capsys, command, port):
+    assert main([*command, f"--port={port}"]) == 2
+    err = capsys.readouterr().err
+    assert f"argument --port: expected a port number 0-65535; got '{port}'" in err
+    assert "Traceback" not in err
+
+
+def test_simulate_on_a_busy_port_says_so_in_one_line(capsys, busy_port):
+    assert main(["simulate", "wildix", "--port", str(busy_port)]) == 1
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{busy_port}: address already in use" in err
+
+
+def test_serve_http_on_a_busy_port_says_so_and_shows_no_token(home, busy_port):
+    p = luagate("serve", "--http", "--port", str(busy_port), env_home=home)
+    assert p.returncode == 1, p.stderr
+    assert f"cannot listen on 127.0.0.1:{busy_port}: address already in use" in p.stderr
+    assert "Traceback" not in p.stderr
+    assert "bearer token" not in p.stderr  # a token for a server that never ran is noise
