@@ -66,3 +66,52 @@ def test_serve_http_on_a_busy_port_says_so_and_shows_no_token(home, busy_port):
     assert f"cannot listen on 127.0.0.1:{busy_port}: address already in use" in p.stderr
     assert "Traceback" not in p.stderr
     assert "bearer token" not in p.stderr  # a token for a server that never ran is noise
+
+
+@pytest.mark.parametrize(
+    ("config", "problem"),
+    [
+        ("[]", "it holds an array, not an object"),
+        ('{"providers": []}', '"providers" is an array, not an object'),
+        ('{"providers": {"aircall": "x"}}', '"providers.aircall" is a string, not an object'),
+        (
+            '{"providers": {"aircall": {"accounts": {"sales": []}}}}',
+            '"providers.aircall.accounts.sales" is an array, not an object',
+        ),
+    ],
+)
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["status"],
+        ["lua", "-e", "return 1"],
+        ["configure", "aircall", "--account", "x", "--set", "api_id=1"],
+        ["aircall", "list_calls"],
+    ],
+)
+def test_a_config_file_of_the_wrong_shape_is_one_clear_error(
+    home, capsys, config, problem, command
+):
+    home.mkdir()
+    (home / "config.json").write_text(config)
+    assert main(command) == 1
+    err = capsys.readouterr().err
+    assert f"{home / 'config.json'} is not a luagate configuration: {problem}" in err, err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["status"], ["lua", "-e", "return 1"], ["configure", "aircall", "--set", "api_id=1"]],
+)
+def test_a_home_that_is_a_file_is_one_clear_error(home, capsys, command):
+    home.write_text("not a directory")
+    assert main(command) == 1
+    err = capsys.readouterr().err
+    assert f"luagate's home {home} is a file, not a directory" in err, err
+
+
+def test_doctor_says_how_to_fix_a_home_that_is_a_file(home, capsys):
+    home.write_text("not a directory")
+    assert main(["doctor"]) == 1
+    out = capsys.readouterr().out
+    assert "is a file, not a directory" in out and "export LUAGATE_HOME=" in out, out

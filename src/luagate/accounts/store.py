@@ -49,20 +49,34 @@ class AccountStore:
 
     def _load(self) -> dict[str, Any]:
         if self._config is None:
+            path = self.config_path
             try:
-                with open(self.config_path, encoding="utf-8") as f:
+                with open(path, encoding="utf-8") as f:
                     text = f.read()
             except FileNotFoundError:
+                if os.path.exists(self.home) and not os.path.isdir(self.home):
+                    raise SecretStoreError(_not_a_directory(self.home)) from None
                 self._config = {"version": 1, "providers": {}}
+            except NotADirectoryError:
+                raise SecretStoreError(_not_a_directory(self.home)) from None
+            except OSError as e:  # a directory named config.json, no permission, ...
+                raise SecretStoreError(f"cannot read {path}: {e.strerror}") from None
             else:
                 try:
-                    self._config = json.loads(text)
+                    config = json.loads(text)
                 except ValueError as e:
-                    raise SecretStoreError(f"{self.config_path} is not valid JSON: {e}") from None
+                    raise SecretStoreError(f"{path} is not valid JSON: {e}") from None
+                _check_shape(path, config)
+                self._config = config
         return self._config
 
     def _save(self) -> None:
-        os.makedirs(self.home, exist_ok=True)
+        try:
+            os.makedirs(self.home, exist_ok=True)
+        except FileExistsError:
+            raise SecretStoreError(_not_a_directory(self.home)) from None
+        except OSError as e:
+            raise SecretStoreError(f"cannot create {self.home}: {e.strerror}") from None
         data = json.dumps(self._load(), indent=2, sort_keys=True) + "\n"
         write_private(self.config_path, data.encode())
 
@@ -248,3 +262,46 @@ def check_account_name(spec: ProviderSpec, account: str) -> None:
         )
     if spec.function(account) is not None:
         raise UsageError(f"{account!r} is a {spec.name} function name; choose another account name")
+
+
+def _not_a_directory(home: str) -> str:
+    return (
+        f"luagate's home {home} is a file, not a directory: point LUAGATE_HOME at a directory"
+        " (it holds config.json and the secret key)"
+    )
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "an array", str: "a string"}.get(type(value), "a value")
+
+
+def _check_shape(path: str, config: Any) -> None:
+    """config.json must be the object luagate writes; say where it is not, before anything
+    reads it (a hand edit gone wrong should be one clear line, not a traceback)."""
+    problem = None
+    if not isinstance(config, dict):
+        problem = f"it holds {_kind(config)}, not an object"
+    elif not isinstance(config.get("providers", {}), dict):
+        problem = f'"providers" is {_kind(config["providers"])}, not an object'
+    else:
+        for name, provider in config.get("providers", {}).items():
+            if not isinstance(provider, dict):
+                problem = f'"providers.{name}" is {_kind(provider)}, not an object'
+            elif not isinstance(provider.get("accounts", {}), dict):
+                problem = (
+                    f'"providers.{name}.accounts" is {_kind(provider["accounts"])}, not an object'
+                )
+            else:
+                for account, fields in provider.get("accounts", {}).items():
+                    if not isinstance(fields, dict):
+                        problem = (
+                            f'"providers.{name}.accounts.{account}" is {_kind(fields)},'
+                            " not an object"
+                        )
+            if problem:
+                break
+    if problem:
+        raise SecretStoreError(
+            f"{path} is not a luagate configuration: {problem}. Fix or remove the file"
+            " (luagate doctor shows what it can read)"
+        )

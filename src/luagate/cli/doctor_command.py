@@ -107,8 +107,12 @@ def diagnose(provider: str | None = None) -> dict[str, Any]:
         from ..accounts.paths import luagate_home
         from ..accounts.store import CONFIG_FILE
 
-        path = os.path.join(luagate_home(), CONFIG_FILE)
-        fix = f"correct the JSON in {path}, or start over: mv {path} {path}.broken"
+        home = luagate_home()
+        path = os.path.join(home, CONFIG_FILE)
+        if os.path.exists(home) and not os.path.isdir(home):
+            fix = "export LUAGATE_HOME=<a directory> (or move the file away)"
+        else:
+            fix = f"correct the JSON in {path}, or start over: mv {path} {path}.broken"
         return {"ok": False, "checked": [], "problems": [_problem(None, None, e.message, fix)]}
     problems: list[dict[str, Any]] = []
     checked: list[dict[str, Any]] = []
