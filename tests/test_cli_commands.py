@@ -566,11 +566,11 @@ def test_validation_error_exits_1(cli):
 
 def test_unknown_function_suggests(cli):
     run = cli("call", "aircall.list_cals", "--per-page", "5")
-    assert run.code == 1
+    assert run.code == 2  # the call cannot even be formed: a usage error
     assert "error[unknown_function]" in run.err
     assert "Did you mean: aircall.list_calls" in run.err
     run = cli("call", "aircal.list_calls", "--json")
-    assert run.code == 1
+    assert run.code == 2
     assert run.json["error"]["type"] == "unknown_function"
     assert "Did you mean: aircall" in run.json["error"]["message"]
 
@@ -583,8 +583,6 @@ def test_unknown_function_suggests(cli):
             "unknown option --per-pag for aircall.list_calls. Did you mean --per-page?",
         ),
         (["--arg", "per_pag=5"], "Did you mean --per-page?"),
-        (["--per-page", "abc"], "--per-page: per_page must be an integer, got 'abc'"),
-        (["--per-page", "1.5"], "per_page must be an integer"),
         (["--per-page"], "--per-page needs a value"),
         (["{not json"], "the JSON argument is not valid JSON"),
         (["[1, 2]"], "must be a JSON object"),
@@ -602,6 +600,39 @@ def test_call_usage_errors_exit_2(cli, args, message):
     assert run.out == ""
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--per-page", "abc"],
+            "aircall.list_calls: per_page must be an integer, got 'abc' (from --per-page)",
+        ),
+        (["--arg", "per_page=1.5"], "per_page must be an integer, got '1.5' (from --arg per_page)"),
+        (['{"per_page": "5"}'], 'per_page must be an integer, got string "5"'),
+        (["--per-page", "51"], "per_page must be <= 50, got 51"),
+    ],
+)
+def test_a_value_the_function_refuses_is_a_validation_error_however_given(cli, args, message):
+    run = cli("call", "aircall.list_calls", *args, "--dry-run")
+    assert run.code == 1, run
+    assert "error[validation]: " in run.err and message in run.err
+    run = cli("call", "aircall.list_calls", *args, "--dry-run", "--json")
+    assert run.code == 1 and run.json["error"]["type"] == "validation", run
+
+
+def test_an_unknown_parameter_given_with_arg_is_named_as_given(cli):
+    run = cli("call", "aircall.list_calls", "--arg", "nope=1", "--dry-run")
+    assert run.code == 2
+    assert "unknown parameter in --arg nope=1 for aircall.list_calls" in run.err
+
+
+def test_usage_errors_under_json_still_print_one_json_value(cli):
+    run = cli("call", "aircall.list_calls", "--perpage", "5", "--json")
+    assert run.code == 2
+    assert run.json["error"]["type"] == "usage"
+    assert "Did you mean --per-page?" in run.json["error"]["message"]
+
+
 def test_call_usage_errors_without_a_function(cli):
     assert cli("call").code == 2
     run = cli("call", "--per-page", "5", "aircall.list_calls")
@@ -616,19 +647,19 @@ def test_invalid_stdin_json_is_a_usage_error(cli):
 def test_coercion_by_declared_type():
     boolean = Param("archived", "boolean", "")
     for raw, value in [("true", True), ("YES", True), ("1", True), ("false", False), ("no", False)]:
-        assert call_command._coerce(boolean, raw, "--archived") is value
+        assert call_command._coerce(boolean, raw, "--archived", "f") is value
     number = Param("ratio", "number", "")
-    assert call_command._coerce(number, "2.5", "--ratio") == 2.5
-    assert call_command._coerce(number, "3", "--ratio") == 3.0
+    assert call_command._coerce(number, "2.5", "--ratio", "f") == 2.5
+    assert call_command._coerce(number, "3", "--ratio", "f") == 3.0
     integer = Param("n", "integer", "")
-    assert call_command._coerce(integer, "-4", "--n") == -4
+    assert call_command._coerce(integer, "-4", "--n", "f") == -4
     ints = Param("ids", "array", "", items=Field("id", "integer"))
-    assert call_command._coerce(ints, "7", "--ids") == [7]
+    assert call_command._coerce(ints, "7", "--ids", "f") == [7]
     obj = Param("filter", "object", "")
-    assert call_command._coerce(obj, '{"a": 1}', "--filter") == {"a": 1}
+    assert call_command._coerce(obj, '{"a": 1}', "--filter", "f") == {"a": 1}
     for param, raw in [(boolean, "maybe"), (number, "nan"), (number, "x"), (obj, "[1]")]:
         with pytest.raises(Exception, match=param.name):
-            call_command._coerce(param, raw, f"--{param.name}")
+            call_command._coerce(param, raw, f"--{param.name}", "f")
 
 
 def test_function_help_lists_its_flags(cli):
@@ -757,7 +788,7 @@ def test_provider_function_shortcut_calls(cli, stub):
     assert run.code == 0 and stub.calls[-1]["args"] == {"call_id": 12}
     assert cli("aircall", "list_calls", "--help").code == 0
     run = cli("aircall", "lst_calls")
-    assert run.code == 1 and "Did you mean: aircall.list_calls" in run.err
+    assert run.code == 2 and "Did you mean: aircall.list_calls" in run.err
 
 
 def test_no_command_is_a_usage_error(cli):

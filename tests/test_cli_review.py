@@ -3,6 +3,8 @@ configurations — each a one-line error and the right exit code, never a traceb
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import socket
 import subprocess
@@ -20,6 +22,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in list(os.environ):
         if name.startswith("LUAGATE_") and name != "LUAGATE_HOME":
             monkeypatch.delenv(name)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # no terminal, no data
     return tmp_path / "home"
 
 
@@ -115,3 +118,63 @@ def test_doctor_says_how_to_fix_a_home_that_is_a_file(home, capsys):
     assert main(["doctor"]) == 1
     out = capsys.readouterr().out
     assert "is a file, not a directory" in out and "export LUAGATE_HOME=" in out, out
+
+
+def test_an_unknown_account_is_one_readable_sentence_with_the_fix(capsys):
+    assert main(["aircall", "sales", "list_calls"]) == 1
+    err = capsys.readouterr().err
+    assert (
+        "error[not_configured]: aircall has no account 'sales'. Accounts: only the built-in"
+        " 'demo' (a simulated company). To add it, run: luagate configure aircall --account"
+        " sales --set api_id=<api_id> --set api_token=env:AIRCALL_API_TOKEN"
+    ) in err, err
+
+
+def test_an_account_name_no_account_could_have_is_a_usage_error(capsys):
+    assert main(["call", "aircall.list_calls", "--account", "Bad!"]) == 2
+    assert "account names are lowercase letters" in capsys.readouterr().err
+
+
+def test_the_fix_for_missing_credentials_sets_only_what_is_missing(capsys):
+    assert main(["configure", "aircall", "--account", "sales", "--set", "api_token=t0k3n"]) == 0
+    capsys.readouterr()
+    assert main(["aircall", "sales", "list_users"]) == 1
+    err = capsys.readouterr().err
+    assert "needs api_id" in err
+    fix = err.split("Run: ", 1)[1].split("  —", 1)[0]
+    assert fix == "luagate configure aircall --account sales --set api_id=<api_id>", fix
+
+
+def test_an_account_without_a_function_asks_for_the_function(capsys):
+    assert main(["configure", "aircall", "--account", "sales", "--set", "api_id=1"]) == 0
+    capsys.readouterr()
+    assert main(["aircall", "sales"]) == 2
+    err = capsys.readouterr().err
+    assert "name the function to call on aircall account 'sales'" in err
+    assert "luagate aircall sales list_calls" in err
+
+
+def test_an_unknown_function_after_an_account_is_named_as_typed(capsys):
+    assert main(["aircall", "sales", "nosuchfn"]) == 2
+    err = capsys.readouterr().err
+    assert "Unknown function aircall.nosuchfn" in err and "aircall.sales" not in err
+
+
+def test_an_unknown_flag_gets_the_commands_own_usage(capsys):
+    assert main(["lua", "--bogus", "-e", "return 1"]) == 2
+    err = capsys.readouterr().err
+    assert "usage: luagate lua" in err
+    assert "luagate lua: error: unrecognized arguments: --bogus" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["list", "--bogus", "--json"], ["docs", "--json", "--nope"], ["aircall", "sales", "--json"]],
+)
+def test_usage_errors_print_json_under_json(capsys, argv):
+    if argv[:2] == ["aircall", "sales"]:
+        assert main(["configure", "aircall", "--account", "sales", "--set", "api_id=1"]) == 0
+        capsys.readouterr()
+    assert main(argv) == 2
+    out = capsys.readouterr().out
+    assert json.loads(out)["error"]["type"] == "usage", out

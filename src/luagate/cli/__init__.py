@@ -19,9 +19,13 @@ from .. import __version__
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
+_WANTS_JSON = [False]
+"""Whether this run asked for ``--json``: argparse's own usage errors then print JSON too."""
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
+    from typing import Any
 
 
 def _wants_worker(argv: list[str]) -> bool:
@@ -74,6 +78,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
             super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
         def error(self, message: str) -> None:  # usage errors exit 2, as argparse's do
+            if _WANTS_JSON[0]:
+                from .common import emit_json
+
+                emit_json({"error": {"type": "usage", "message": message}})
             self.print_usage(sys.stderr)
             self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
@@ -86,6 +94,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     names = [COMMAND_MODULES[command]] if command in COMMAND_MODULES else COMMAND_MODULES.values()
     for name in dict.fromkeys(names):
         importlib.import_module(f"{__name__}.{name}").add_parser(commands)
+    parser.set_defaults(commands=commands.choices)
     return parser
 
 
@@ -98,33 +107,69 @@ def expand_shortcut(argv: list[str]) -> list[str]:
     provider, rest = argv[0], argv[1:]
     if not rest or rest[0].startswith("-"):
         return ["list", provider, *rest]
-    if len(rest) > 1 and not rest[1].startswith("-"):
-        from ..providers.registry import provider_specs
+    from ..providers.registry import provider_specs
 
-        spec = next(p for p in provider_specs() if p.name == provider)
-        if spec.function(rest[0]) is None and spec.function(rest[1]) is not None:
-            # luagate aircall sales list_calls, as app.integrations.aircall.sales.list_calls
-            return ["call", f"{provider}.{rest[1]}", "--account", rest[0], *rest[2:]]
-    return ["call", f"{provider}.{rest[0]}", *rest[1:]]
+    spec = next(p for p in provider_specs() if p.name == provider)
+    first = rest[0]
+    if spec.function(first) is not None:
+        return ["call", f"{provider}.{first}", *rest[1:]]
+    second = rest[1] if len(rest) > 1 else ""
+    if second.isidentifier():
+        # luagate aircall sales list_calls, as app.integrations.aircall.sales.list_calls (an
+        # unknown function is then reported as such, on that account)
+        return ["call", f"{provider}.{second}", "--account", first, *rest[2:]]
+    if _is_account(spec, first):
+        from .common import usage
+
+        functions = ", ".join(f.name for f in spec.functions)
+        raise usage(
+            f"name the function to call on {provider} account {first!r}, e.g. luagate"
+            f" {provider} {first} {spec.functions[0].name}. Functions: {functions}"
+        )
+    return ["call", f"{provider}.{first}", *rest[1:]]
+
+
+def _is_account(spec: Any, name: str) -> bool:
+    from ..accounts.store import AccountStore
+    from ..errors import LuagateError
+
+    try:
+        return name in AccountStore().accounts(spec)
+    except LuagateError:  # an unreadable store is reported by the command that needs it
+        return False
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    _WANTS_JSON[0] = "--json" in argv
     if _wants_worker(argv):
         # First thing: the fork server's start-up (an interpreter, lupa, a warm sandbox) then
         # overlaps this process's own imports instead of following them.
         from ..lua.fork_server import shared_fork_server
 
         shared_fork_server().start()
+    args = None
     try:
-        argv = expand_shortcut(argv)
+        try:
+            argv = expand_shortcut(argv)
+        except Exception as e:
+            from ..errors import UsageError
+
+            if not isinstance(e, UsageError):
+                raise
+            from .common import report
+
+            return report(e, json_mode=_WANTS_JSON[0], prog=f"luagate {argv[0]}")
         if argv[:1] == ["call"]:
             from . import call_command
 
             return call_command.main(argv[1:])
         parser = build_parser(argv[0] if argv else None)
         try:
-            args = parser.parse_args(argv)
+            args, extras = parser.parse_known_args(argv)
+            if extras:  # reported by the command's own parser, with its own usage line
+                command_parser = args.commands.get(args.command) if args.command else None
+                (command_parser or parser).error(f"unrecognized arguments: {' '.join(extras)}")
         except SystemExit as e:  # --help, --version, usage errors: main() returns, never exits
             return e.code if isinstance(e.code, int) else EXIT_USAGE
         if args.command is None:
@@ -139,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
                 raise
             from .common import report
 
-            return report(e, json_mode=getattr(args, "json", False), prog=f"luagate {argv[0]}")
+            json_mode = getattr(args, "json", False) or _WANTS_JSON[0]
+            return report(e, json_mode=json_mode, prog=f"luagate {argv[0]}")
     except KeyboardInterrupt:
         print("luagate: interrupted", file=sys.stderr)
         return 130

@@ -91,10 +91,11 @@ def _find_param(spec: FunctionSpec, name: str) -> Param | None:
     return spec.param(wanted)
 
 
-def _unknown_flag(spec: FunctionSpec, flag: str) -> Exception:
+def _unknown_flag(spec: FunctionSpec, flag: str, given: str | None = None) -> Exception:
     flags = [flag_name(p.name) for p in spec.params]
     close = close_matches(flag, flags + list(OWN_FLAGS), n=1, cutoff=0.6)
-    message = f"unknown option {flag} for {spec.full_name}."
+    what = f"option {flag}" if given is None else f"parameter in {given}"
+    message = f"unknown {what} for {spec.full_name}."
     if close:
         message += f" Did you mean {close[0]}?"
     if flags:
@@ -104,7 +105,15 @@ def _unknown_flag(spec: FunctionSpec, flag: str) -> Exception:
     return common.usage(message)
 
 
-def _coerce(param: Param | Field, raw: str, source: str) -> Any:
+def _bad_value(source: str, message: str) -> Exception:
+    """A flag's value the parameter cannot take: a validation error, as the same value given
+    in JSON would be (exit 1), naming the flag it came from."""
+    from ..errors import ValidationError
+
+    return ValidationError(f"{message} (from {source})")
+
+
+def _coerce(param: Param | Field, raw: str, source: str, where: str) -> Any:
     """A flag's text as the value the parameter's type asks for."""
     kind = param.type
     if kind == "string":
@@ -113,7 +122,7 @@ def _coerce(param: Param | Field, raw: str, source: str) -> Any:
         text = raw.strip()
         digits = text[1:] if text[:1] in "+-" else text
         if not digits.isascii() or not digits.isdigit():
-            raise common.usage(f"{source}: {param.name} must be an integer, got {raw!r}")
+            raise _bad_value(source, f"{where}: {param.name} must be an integer, got {raw!r}")
         return int(text)
     if kind == "number":
         import math
@@ -123,29 +132,29 @@ def _coerce(param: Param | Field, raw: str, source: str) -> Any:
         except ValueError:
             value = math.nan
         if not math.isfinite(value) or "_" in raw:
-            raise common.usage(f"{source}: {param.name} must be a number, got {raw!r}")
+            raise _bad_value(source, f"{where}: {param.name} must be a number, got {raw!r}")
         return value
     if kind == "boolean":
         word = raw.strip().lower()
         if word not in BOOLEAN_WORDS:
-            raise common.usage(
-                f"{source}: {param.name} must be true/false (or 1/0, yes/no), got {raw!r}"
+            raise _bad_value(
+                source, f"{where}: {param.name} must be true/false (or 1/0, yes/no), got {raw!r}"
             )
         return BOOLEAN_WORDS[word]
     if kind == "array":
         if raw.lstrip().startswith("["):
             value = _json_value(raw, source, param.name)
             if not isinstance(value, list):
-                raise common.usage(f"{source}: {param.name} must be a JSON array, got {raw!r}")
+                raise _bad_value(source, f"{where}: {param.name} must be a JSON array, got {raw!r}")
             return value
         item = param.items
         if item is None or item.type == "string":
             return [raw]
-        return [_coerce(item, raw, source)]
+        return [_coerce(item, raw, source, where)]
     # object
     value = _json_value(raw, source, param.name)
     if not isinstance(value, dict):
-        raise common.usage(f"{source}: {param.name} must be a JSON object, got {raw!r}")
+        raise _bad_value(source, f"{where}: {param.name} must be a JSON object, got {raw!r}")
     return value
 
 
@@ -157,7 +166,8 @@ def _json_value(raw: str, source: str, name: str) -> Any:
 
 
 def _add_flag(request: Request, param: Param, raw: str, source: str) -> None:
-    value = _coerce(param, raw, source)
+    assert request.spec is not None
+    value = _coerce(param, raw, source, request.spec.full_name)
     if param.type == "array":
         request.flags.setdefault(param.name, []).extend(value)
     elif param.name in request.flags:
@@ -224,7 +234,7 @@ def parse(tokens: list[str], resolve: Any) -> Request:
                 raise common.usage(f"--arg takes NAME=VALUE, got {item!r}")
             param = _find_param(request.spec, key.strip())
             if param is None:
-                raise _unknown_flag(request.spec, flag_name(key.strip()))
+                raise _unknown_flag(request.spec, flag_name(key.strip()), f"--arg {item}")
             _add_flag(request, param, raw, f"--arg {key}")
         elif request.unknown:
             continue
@@ -363,4 +373,13 @@ def main(tokens: list[str]) -> int:
     else:
         error = envelope["error"]
         common.err(f"error[{error['type']}]: {error['message']}")
-    return common.EXIT_OK if envelope["success"] else common.EXIT_FAILURE
+    if envelope["success"]:
+        return common.EXIT_OK
+    return common.EXIT_USAGE if _is_usage(envelope) else common.EXIT_FAILURE
+
+
+def _is_usage(envelope: dict[str, Any]) -> bool:
+    """Could the call not even be formed (an unknown function, a bad account name)? That is
+    a usage error. A value the function refuses is a ``validation`` failure (exit 1), however
+    it was given."""
+    return envelope["error"]["type"] in ("usage", "unknown_function")

@@ -93,10 +93,12 @@ def report(error: LuagateError, *, json_mode: bool, prog: str = "luagate") -> in
     """Print an error the way every command does; return its exit code.
 
     Usage errors (exit 2) go to stderr as ``<prog>: error: ...``. Other failures (exit 1) go to
-    stdout as ``{"error": {...}}`` under ``--json`` (so stdout stays one JSON value), else to
-    stderr as ``error[<type>]: <message>``.
+    stderr as ``error[<type>]: <message>``. Under ``--json`` every error is also on stdout as
+    ``{"error": {...}}``, so a program always has one JSON value to read.
     """
     if error.type == "usage":
+        if json_mode:
+            emit_json({"error": error.to_dict()})
         err(f"{prog}: error: {error.message}")
         return EXIT_USAGE
     if json_mode:

@@ -171,15 +171,21 @@ class Gateway:
                 raise NotConfiguredError(_configure_hint(provider, "default", "has no account"))
             return chosen
         if account not in accounts:
-            known = ", ".join(accounts) if accounts else "none"
+            from ..accounts.store import check_account_name
+
+            check_account_name(provider, account)  # a name no account could have: usage
+            if accounts == ["demo"] and self.is_demo(provider, "demo"):
+                known = "only the built-in 'demo' (a simulated company)"
+            else:
+                known = ", ".join(accounts) if accounts else "none"
             raise NotConfiguredError(
                 _suggest(
                     f"{provider.name} has no account {account!r}.",
                     account,
                     accounts,
                     "Accounts",
-                    tail=f" (accounts: {known}). "
-                    + _configure_hint(provider, account, "to add it"),
+                    tail=f" Accounts: {known}. To add it, "
+                    + _fix(provider, account, provider.credential_sets[0], "run"),
                 )
             )
         return account
@@ -382,12 +388,11 @@ def _suggest(
 def _configure_hint(
     provider: ProviderSpec, account: str, problem: str, have: set[str] | None = None
 ) -> str:
-    """The exact command that fixes a missing account or credential."""
+    """What is wrong with an account, and the exact command that fixes it."""
     group = provider.credential_sets[0]
     if have:
         # the alternative the account is closest to completing
         group = max(provider.credential_sets, key=lambda g: len(have & set(g)))
-    command = configure_command(provider, account, group)
     missing = [n for n in group if n not in (have or set())]
     subject = (
         f"{provider.name} {problem}"
@@ -395,8 +400,14 @@ def _configure_hint(
         else (f"{provider.name} account {account!r} {problem}")
     )
     needs = " (needs " + ", ".join(missing) + ")" if have is not None else ""
+    # only what is missing: re-setting a stored secret would replace it
+    return f"{subject}{needs}. " + _fix(provider, account, missing or group, "Run")
+
+
+def _fix(provider: ProviderSpec, account: str, fields: Iterable[str], verb: str) -> str:
+    command = configure_command(provider, account, fields)
     return (
-        f"{subject}{needs}. Run: {command}  — secrets can also come from stdin: "
+        f"{verb}: {command}  — secrets can also come from stdin: "
         f"luagate configure {provider.name} --account {account} --stdin-json"
     )
 
