@@ -31,7 +31,9 @@ def add_parser(commands: Any) -> None:
     )
     p.add_argument("--http", action="store_true", help="serve streamable HTTP instead of stdio")
     p.add_argument("--host", default="127.0.0.1", help="HTTP address (default %(default)s)")
-    p.add_argument("--port", type=port_number, default=8765, help="HTTP port; 0 picks one (%(default)s)")
+    p.add_argument(
+        "--port", type=port_number, default=8765, help="HTTP port; 0 picks one (%(default)s)"
+    )
     p.add_argument("--token", help=f"the HTTP bearer token (safer: ${TOKEN_ENV})")
     p.add_argument(
         "--functions",
@@ -142,10 +144,8 @@ def run(args: argparse.Namespace) -> int:
         )
 
     _say(f"MCP over HTTP at {url(args.host, sock.getsockname()[1], '/mcp')} (Ctrl-C to stop)")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         anyio.run(serve_http, server, token, sock, args.host)
-    except KeyboardInterrupt:
-        pass
     _exit_now(EXIT_OK)
     return EXIT_OK
 
