@@ -121,6 +121,7 @@ def test_a_create_that_reached_the_server_is_never_sent_again(gateway, simulator
     simulator.faults.inject(kind, times=1, path="/v1/contacts", method="POST", after_handling=True)
     e = gateway.call("aircall.create_contact", CONTACT)
     assert not e["success"] and e["error"]["type"] == "upstream"
+    assert "(not re-sent: the request " in e["error"]["message"]  # so nobody blindly retries
     assert len(requests_to(simulator, "/v1/contacts", "POST")) == 1
     assert len(simulator.company("acme").contacts) == before + 1  # it exists, exactly once
 

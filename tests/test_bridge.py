@@ -23,6 +23,38 @@ def test_calls_are_recorded_with_account_and_outcome(run):
     assert all(c.duration_ms >= 0 for c in e.calls)
 
 
+def test_error_type_names_a_caught_errors_type(run):
+    e = run("""
+        local _, direct = pcall(app.fail, {type = "auth", message = "token rejected"})
+        local _, nested = pcall(function()
+            app.fail({type = "not_found", message = "no such call"})
+        end)
+        local _, unknown = pcall(function() return app.nope end)
+        local _, own = pcall(error, "my own")
+        local _, runtime = pcall(function() local t = nil; return t.x end)
+        local _, object = pcall(error, {code = 1})
+        return {error_type(direct), error_type(nested), error_type(unknown),
+                error_type(own), error_type(runtime), error_type(object), error_type(nil)}
+    """)
+    assert e.success, e.error
+    assert e.result == ["auth", "not_found", "unknown_name", "runtime", "runtime", "runtime"]
+
+
+def test_error_type_memory_is_bounded(run):
+    e = run("""
+        local last
+        for i = 1, 300 do
+            local _, err = pcall(app.fail, {type = "upstream", message = "failure " .. i})
+            last = err
+        end
+        local _, first_kind = pcall(app.fail, {type = "auth", message = "failure 1"})
+        return {error_type(last), error_type(first_kind)}
+    """)
+    assert e.success, e.error
+    # the memo keeps the first 256 messages; later ones are "runtime", never unbounded memory
+    assert e.result == ["runtime", "auth"]
+
+
 def test_host_error_is_catchable_as_a_lua_string_with_the_scripts_line(run):
     e = run("""
         local ok, err = pcall(app.fail, {type = "auth", message = "token rejected"})
@@ -95,7 +127,7 @@ def test_extra_arguments_are_an_error(run):
 def test_slow_host_calls_count_against_the_deadline(run):
     e = run("app.sleep({seconds = 5}) return 'late'", timeout_s=0.5)
     assert not e.success
-    assert e.error.type == "timeout"
+    assert e.error.type == "time_limit"
     assert e.duration_ms < 2000
 
 

@@ -70,7 +70,7 @@ def test_flags_set_the_limits():
     p = luagate("lua", "--json", "--timeout", "0.5", "--memory", "8", "-e", "while true do end")
     envelope = json.loads(p.stdout)
     assert p.returncode == 1
-    assert envelope["error"]["type"] == "timeout"
+    assert envelope["error"]["type"] == "time_limit"
     assert envelope["limits"]["timeout_s"] == 0.5
     assert envelope["limits"]["memory_bytes"] == 8 * 1024 * 1024
     p = luagate("lua", "--json", "--max-output", "10", "-e", "print(string.rep('x', 50))")
@@ -88,7 +88,7 @@ def test_in_process_flag():
 def test_a_runaway_pattern_is_stopped_on_time():
     p = luagate("lua", "--json", "--timeout", "1", "-e", "return ('a'):rep(3000):find('a*a*a*b')")
     envelope = json.loads(p.stdout)
-    assert envelope["error"]["type"] == "timeout"
+    assert envelope["error"]["type"] == "time_limit"
     assert envelope["duration_ms"] < 2000
 
 

@@ -178,3 +178,95 @@ def test_usage_errors_print_json_under_json(capsys, argv):
     assert main(argv) == 2
     out = capsys.readouterr().out
     assert json.loads(out)["error"]["type"] == "usage", out
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("rate_limit=banana", 'a rate limit looks like "120/min"'),
+        ("request_timeout=-5", "request_timeout must be a number of seconds"),
+        ("base_url=notaurl", "it has no scheme"),
+        ("base_url=http://u:pw@127.0.0.1:1", "must not carry credentials"),
+    ],
+)
+def test_configure_refuses_a_value_the_account_could_never_use(home, capsys, value, words):
+    assert main(["configure", "aircall", "--account", "sim", "--set", value]) == 2
+    err = capsys.readouterr().err
+    assert words in err, err
+    assert "pw@" not in err  # the password is masked
+    assert not (home / "config.json").exists()  # nothing was stored
+
+
+def test_configure_checks_a_pbx_url_as_wildix_reads_it(home, capsys):
+    args = ["configure", "wildix", "--account", "bad", "--set"]
+    assert main([*args, "pbx_url=http://admin:hunter2@127.0.0.1:1"]) == 2
+    assert "hunter2" not in capsys.readouterr().err
+    assert main([*args, "pbx_url=acme"]) == 0  # a bare name means acme.wildixin.com
+    assert main([*args, "pbx_url=env:MY_PBX"]) == 0  # checked when it is used
+
+
+def test_fields_masks_a_password_in_a_stored_url(home, capsys):
+    home.mkdir()
+    url = "http://admin:hunter2@127.0.0.1:1"
+    config = {"providers": {"wildix": {"accounts": {"old": {"pbx_url": url}}}}}
+    (home / "config.json").write_text(json.dumps(config))
+    assert main(["fields", "wildix"]) == 0
+    out = capsys.readouterr().out
+    assert "hunter2" not in out and "admin:***@127.0.0.1:1" in out, out
+
+
+def test_a_new_account_does_not_take_the_default_over(capsys):
+    def configure(account: str) -> None:
+        args = ["--set", "pbx_url=acme", "--set", "access_token=t"]
+        assert main(["configure", "wildix", "--account", account, *args]) == 0
+
+    configure("office")
+    configure("bad")  # "bad" sorts first: it must not become the default silently
+    capsys.readouterr()
+    assert main(["status", "--json"]) == 0
+    wildix = next(p for p in json.loads(capsys.readouterr().out) if p["provider"] == "wildix")
+    assert wildix["default_account"] == "office"
+    assert main(["configure", "wildix", "--account", "office", "--delete"]) == 0
+    out = capsys.readouterr().out
+    assert "wildix's default account is now 'bad' (was 'office')" in out
+
+
+def test_status_json_shows_the_demo_account_as_the_table_does(capsys):
+    assert main(["status", "--json"]) == 0
+    aircall = next(p for p in json.loads(capsys.readouterr().out) if p["provider"] == "aircall")
+    assert aircall["default_account"] == "demo"
+    assert aircall["accounts"] == [{"name": "demo", "ready": True, "built_in": True}]
+
+
+@pytest.mark.parametrize("client", ["claude-desktop", "generic", "claude-code"])
+def test_mcp_config_passes_the_luagate_home_it_sees(home, capsys, client):
+    assert main(["mcp-config", "--client", client]) == 0
+    out = capsys.readouterr().out
+    if client == "claude-code":
+        assert f"-e LUAGATE_HOME={home}" in out, out
+    else:
+        entry = json.loads(out)["mcpServers"]["luagate"]
+        assert entry["env"] == {"LUAGATE_HOME": str(home)}
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "abc", "inf"])
+def test_call_timeout_must_be_a_positive_number(capsys, value):
+    assert main(["call", "aircall.list_calls", "--timeout", value, "--dry-run"]) == 2
+    assert "--timeout takes a number of seconds above 0" in capsys.readouterr().err
+
+
+def test_a_call_timeout_ends_a_long_rate_limit_wait_at_once(tmp_path):
+    import time
+
+    from aircall_helpers import make_gateway, start_simulator
+
+    simulator, served = start_simulator()  # its own: the 60 s hold must not reach other tests
+    with served:
+        gateway = make_gateway(tmp_path / "g", served.url)
+        simulator.faults.inject("rate_limit", times=None, path="/v1/numbers", retry_after_s=60)
+        started = time.monotonic()
+        envelope = gateway.call("aircall.list_numbers", timeout=3)
+        took = time.monotonic() - started
+    assert envelope["error"]["type"] == "rate_limited", envelope
+    assert took < 3, took  # it did not sit out a wait it could never finish
+    assert "60" in envelope["error"]["message"]

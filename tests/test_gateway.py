@@ -178,7 +178,7 @@ def test_unknown_account_lists_accounts(gateway):
     e = gateway.call("aircall.list_users", account="sale")
     assert e["error"]["type"] == "not_configured"
     assert "Did you mean: sale" in e["error"]["message"]  # "sales"
-    assert "accounts: default, sales" in e["error"]["message"]
+    assert "Accounts: default, sales." in e["error"]["message"]
 
 
 def test_missing_credentials_give_the_exact_command(home, stub):

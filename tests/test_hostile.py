@@ -124,7 +124,10 @@ def _names(text: str) -> list[str]:
 # Every function a script can reach from its globals, library tables and reachable metatables.
 REACHABLE_FUNCTIONS = sorted(
     [f"_G.app.{n}" for n in ("echo", "fail", "sleep")]
-    + [f"_G.{n}" for n in ("assert", "dump", "error", "getmetatable", "ipairs", "next")]
+    + [
+        f"_G.{n}"
+        for n in ("assert", "dump", "error", "error_type", "getmetatable", "ipairs", "next")
+    ]
     + [f"_G.{n}" for n in ("pairs", "pcall", "print", "rawequal", "rawget", "rawlen", "rawset")]
     + [f"_G.{n}" for n in ("select", "setmetatable", "tonumber", "tostring", "type", "xpcall")]
     + [
@@ -233,7 +236,7 @@ ESCAPES: list[Case] = [
     Case(
         "debug_sethook_clear_then_loop",
         "pcall(function() debug.sethook() end) while true do end",
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case("reachable_functions_census", CENSUS, OK, result=REACHABLE_FUNCTIONS),
@@ -345,7 +348,7 @@ ESCAPES: list[Case] = [
         coroutine.wrap(function() pcall(coroutine.resume, main) pcall(coroutine.close, main) end)()
         while true do end
         """,
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case(
@@ -438,7 +441,7 @@ ESCAPES: list[Case] = [
         end
         return "escaped"
         """,
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case(
@@ -452,13 +455,13 @@ ESCAPES: list[Case] = [
           end)
         end
         """,
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case(
         "xpcall_handler_cannot_swallow_abort",
         "while true do xpcall(function() while true do end end, function(e) return e end) end",
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case(
@@ -531,7 +534,7 @@ ESCAPES: list[Case] = [
         {CHURN}
         while true do end
         """,
-        "timeout",
+        "time_limit",
         limits=CPU,
         in_process=False,
     ),
@@ -573,63 +576,63 @@ LOOP = "while true do end"
 LOOPING_MT = "local mt = {} local function spin() while true do end end "
 
 CPU_CASES: list[Case] = [
-    Case("infinite_while", LOOP, "timeout", limits=CPU),
-    Case("infinite_repeat", "local n = 0 repeat n = n + 1 until false", "timeout", limits=CPU),
-    Case("infinite_goto", "::top:: goto top", "timeout", limits=CPU),
+    Case("infinite_while", LOOP, "time_limit", limits=CPU),
+    Case("infinite_repeat", "local n = 0 repeat n = n + 1 until false", "time_limit", limits=CPU),
+    Case("infinite_goto", "::top:: goto top", "time_limit", limits=CPU),
     Case(
         "numeric_for_huge",
         "local s = 0 for i = 1, math.maxinteger do s = s ~ i end",
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case(
         "loop_inside_pcall_inside_loop",
         f"while true do pcall(function() {LOOP} end) end",
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case(
         "xpcall_handler_loops",
         f"xpcall(function() error('x') end, function() {LOOP} end) return 'escaped'",
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case(
         "nested_pcall_150_deep",
         f"local function f(n) if n == 0 then {LOOP} end return pcall(f, n - 1) end"
         " f(150) return 'escaped'",
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case(
         "error_in_xpcall_handler_loop",
         "local function h(e) error(e) end while true do xpcall(error, h, 'x') end",
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case(
         "recursive_xpcall_handlers_loop",
         "local function h(e) return select(2, xpcall(error, h, e)) end"
         " while true do xpcall(error, h, 'x') end",
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case(
         "coroutine_create_resume_loop",
         "while true do coroutine.resume(coroutine.create(function() end)) end",
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case(
         "coroutine_loops_forever",
         f"local ok = coroutine.resume(coroutine.create(function() {LOOP} end)) return 'escaped'",
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case(
         "coroutine_wrap_loops_inside_pcall",
         f"pcall(coroutine.wrap(function() {LOOP} end)) return 'escaped'",
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case(
@@ -637,14 +640,14 @@ CPU_CASES: list[Case] = [
         f"local function spawn(n) return coroutine.wrap(function()"
         f" if n > 20 then {LOOP} end pcall(spawn(n + 1)) end) end"
         " pcall(spawn(1)) return 'escaped'",
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case(
         "coroutine_yield_ping_pong",
         "local co = coroutine.wrap(function() while true do coroutine.yield() end end)"
         " while true do co() end",
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case(
@@ -653,105 +656,105 @@ CPU_CASES: list[Case] = [
         f" local x <close> = setmetatable({{}}, {{__close = function() {LOOP} end}})"
         " coroutine.yield() end)"
         " coroutine.resume(co) pcall(coroutine.close, co) return 'escaped'",
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case(
         "close_handler_loops",
         f"do local x <close> = setmetatable({{}}, {{__close = function() {LOOP} end}}) end"
         " return 'escaped'",
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case(
         "close_handler_loops_during_timeout_unwind",
         f"local x <close> = setmetatable({{}}, {{__close = function() {LOOP} end}}) {LOOP}",
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case(
         "finalizer_attempt_without_gc_then_loop",
         f"pcall(setmetatable, {{}}, {{__gc = function() end}})"
         f" local t = setmetatable({{}}, {{__mode = 'k'}}) t[{{}}] = true {CHURN} {LOOP}",
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case(
         "table_sort_comparator_loops",
         f"local t = {{}} for i = 1, 100 do t[i] = i end table.sort(t, function(a, b) {LOOP} end)",
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case(
         "string_gsub_callback_loops",
         f'("abc"):gsub(".", function() {LOOP} end)',
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case(
         "index_metamethod_loops",
         LOOPING_MT + "mt.__index = spin return setmetatable({}, mt).x",
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case(
         "tostring_metamethod_loops",
         LOOPING_MT + "mt.__tostring = spin return tostring(setmetatable({}, mt))",
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case(
         "eq_metamethod_loops",
         LOOPING_MT + "mt.__eq = spin return setmetatable({}, mt) == setmetatable({}, mt)",
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case(
         "lt_metamethod_loops",
         LOOPING_MT + "mt.__lt = spin return setmetatable({}, mt) < setmetatable({}, mt)",
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case(
         "concat_metamethod_loops",
         LOOPING_MT + 'mt.__concat = spin return setmetatable({}, mt) .. "x"',
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case(
         "uncaught_error_object_tostring_loops",
         LOOPING_MT + "mt.__tostring = spin error(setmetatable({}, mt))",
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case(
         "print_tostring_loops",
         LOOPING_MT + "mt.__tostring = spin print(setmetatable({}, mt))",
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case(
         "table_concat_index_metamethod_huge_range",
         'return #table.concat(setmetatable({}, {__index = function() return "" end}), "", 1, 2^40)',
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case(
         "regex_gsub_callback_loops",
         f'return regex.gsub("a", "aaa", function() {LOOP} end)',
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case(
         "host_sleep_past_deadline",
         "app.sleep{seconds = 60} return 'escaped'",
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case(
         "host_calls_in_a_loop_past_deadline",
         "while true do pcall(app.sleep, {seconds = 0.01}) end",
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case("string_rep_empty_2_53", "return #string.rep('', 2^53)", OK, limits=CPU, result=0),
@@ -807,7 +810,7 @@ CPU_CASES: list[Case] = [
     Case(
         "string_format_in_a_loop",
         "local s = '' while true do s = string.format('%99.99f', 1e308):sub(1, 10) end",
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case(
@@ -820,7 +823,7 @@ CPU_CASES: list[Case] = [
     Case(
         "os_date_in_a_loop",
         "while true do os.date(('%c'):rep(128)) end",
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     Case(
@@ -840,21 +843,21 @@ CPU_CASES: list[Case] = [
     Case(
         "utf8_codes_loop_forever",
         "local s = ('\\u{10FFFF}'):rep(1000) while true do for _, c in utf8.codes(s) do end end",
-        "timeout",
+        "time_limit",
         limits=CPU,
     ),
     # Single C calls that never return to the hook: only the isolated executor's kill ends them.
     Case(
         "pattern_backtracking_find",
         "return ('a'):rep(3000):find('a*a*a*b')",
-        "timeout",
+        "time_limit",
         limits=CPU,
         in_process=False,
     ),
     Case(
         "pattern_trim_idiom_40k_spaces",
         "local s = 'x' .. (' '):rep(40000) .. 'x' return #s:match('^%s*(.-)%s*$')",
-        "timeout",
+        "time_limit",
         limits=CPU,
         in_process=False,
     ),
@@ -863,14 +866,14 @@ CPU_CASES: list[Case] = [
         "local t = {} local cur = t"
         " for i = 1, 1999 do local n = {} setmetatable(cur, {__index = n}) cur = n end"
         " return table.move(t, 1, 9999999, 1, {}) ~= nil",
-        "timeout",
+        "time_limit",
         limits=CPU,
         in_process=False,
     ),
     Case(
         "regex_catastrophic_backtracking",
         'return regex.match("(a+)+$", ("a"):rep(40) .. "b")',
-        "timeout",
+        "time_limit",
         limits=CPU,
         in_process=False,
     ),
@@ -878,14 +881,14 @@ CPU_CASES: list[Case] = [
         # The host builds every match before anything is size-checked.
         "regex_match_all_result_amplification",
         'return #regex.match_all("", ("x"):rep(4e6))',
-        ("timeout", "memory_limit", "value_too_large"),
+        ("time_limit", "memory_limit", "value_too_large"),
         limits=CPU,
         in_process=False,
     ),
     Case(
         "regex_gsub_result_amplification",
         'return #regex.gsub("", ("x"):rep(1e6), ("y"):rep(1000))',
-        ("timeout", "memory_limit", "value_too_large"),
+        ("time_limit", "memory_limit", "value_too_large"),
         limits=CPU,
         in_process=False,
     ),
@@ -1234,7 +1237,7 @@ BRIDGE_CASES: list[Case] = [
     Case(
         "exponential_dag_print",
         DAG + "print(t)",
-        ("timeout", "memory_limit", "output_limit", "value_too_large"),
+        ("time_limit", "memory_limit", "output_limit", "value_too_large"),
         limits=DAG_LIMITS,
     ),
     Case(
@@ -1334,7 +1337,7 @@ BRIDGE_CASES: list[Case] = [
         # A host error whose type is spelled like a limit is still a host error: catchable,
         # in every executor, like any other.
         "host_error_named_like_a_limit_is_catchable",
-        'local ok, e = pcall(app.fail, {type = "timeout", message = "provider timed out"})\n'
+        'local ok, e = pcall(app.fail, {type = "time_limit", message = "provider timed out"})\n'
         "return {ok, e}",
         OK,
         result=[False, "provider timed out"],

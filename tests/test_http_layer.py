@@ -3,7 +3,9 @@ endpoint against a port where nothing listens (real loopback: the connection is 
 
 from __future__ import annotations
 
+import re
 import socket
+import threading
 import time
 
 import httpx
@@ -13,12 +15,14 @@ from luagate.catalog.dates import parse_instant
 from luagate.errors import (
     AuthError,
     NetworkError,
+    NotConfiguredError,
     NotFoundError,
     RejectedError,
     UpstreamError,
     UsageError,
     ValidationError,
 )
+from luagate.http.account_settings import check_base_url, masked_url
 from luagate.http.context import CallContext
 from luagate.http.endpoint import Endpoint, RetryPolicy
 from luagate.http.error_mapping import error_for_status, provider_words
@@ -216,9 +220,136 @@ def test_a_deadline_stops_retries():
     assert time.monotonic() - started < 1.0
 
 
-def test_a_base_url_with_credentials_is_refused():
-    with pytest.raises(ValueError):
-        Endpoint("https://id:token@api.aircall.io", provider="Aircall", headers={})
+class DroppingServer:
+    """A loopback server that reads each whole request, then closes the connection without a
+    word: the request arrived (it may have been carried out), the answer never came."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.received: list[bytes] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                head, _, body = data.partition(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n")[1:]:
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                while len(body) < length:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    body += chunk
+                self.received.append(head.split(b"\r\n")[0])
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_a_post_whose_connection_dropped_after_sending_is_not_resent_and_says_so():
+    server = DroppingServer()
+    try:
+        endpoint = Endpoint(
+            server.url,
+            provider="Aircall",
+            headers={},
+            retry=RetryPolicy(retries=3, base_s=0.01, cap_s=0.02),
+        )
+        context = CallContext(account="sales")
+        with pytest.raises(NetworkError) as e:
+            endpoint.request("POST", "/v1/contacts", context, json_body={"first_name": "A"})
+        assert server.received == [b"POST /v1/contacts HTTP/1.1"]  # sent once, never again
+        assert context.requests == 1 and context.retries == 0
+        assert e.value.message.endswith("(not re-sent: the request may have been carried out)")
+        # the same failure on a GET is simply tried again, and the error says how many times
+        server.received.clear()
+        with pytest.raises(NetworkError) as e:
+            endpoint.request("GET", "/v1/calls", context)
+        assert len(server.received) == 4
+        assert "not re-sent" not in e.value.message
+        assert re.search(r"\(4 attempts, \d+\.\d s in all\)$", e.value.message), e.value.message
+    finally:
+        server.close()
+
+
+def test_a_base_url_with_credentials_is_refused_as_not_configured():
+    with pytest.raises(NotConfiguredError) as e:
+        Endpoint("https://id:s3cret-token@api.aircall.io", provider="Aircall", headers={})
+    assert "base_url" in e.value.message and "credentials" in e.value.message
+    assert "s3cret-token" not in e.value.message and "id:***@api.aircall.io" in e.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("http://user:pw-XYZ@127.0.0.1:1", "must not carry credentials"),
+        ("https://tok-XYZ@api.example.com/v1", "must not carry credentials"),
+        ("http://u:p/w-XYZ@host", "must not carry credentials"),  # a password holding a slash
+        ("not-a-url", "no scheme"),
+        ("127.0.0.1:8080", "no scheme"),
+        ("ftp://files.example.com", "must use http or https"),
+        ("http://", "no valid host"),
+        ("http://-bad-.example.com", "no valid host"),
+        ("http://host:99999", "invalid port"),
+        ("http://host:0", "invalid port"),
+        ("http://host:", "invalid port"),
+        ("http://host:80:81", "invalid host or port"),
+        ("http://host?token=1", "query"),
+        ("http://ho st", "spaces"),
+        ("", "is empty"),
+    ],
+)
+def test_bad_base_urls_are_refused_saying_the_field_the_form_and_the_value(text, why):
+    with pytest.raises(NotConfiguredError) as e:
+        check_base_url("aircall", text, account="sales")
+    message = e.value.message
+    assert message.startswith("aircall account 'sales': field base_url ")
+    assert why in message and "http(s)://host[:port]" in message
+    assert "XYZ" not in message  # never the password (or a lone token)
+    assert f"got {masked_url(text)!r}" in message
+    if "@" not in text:
+        assert f"got {text!r}" in message  # a value without credentials is shown as given
+
+
+@pytest.mark.parametrize(
+    ("text", "url"),
+    [
+        ("https://api.aircall.io/", "https://api.aircall.io"),
+        ("  http://127.0.0.1:8080 ", "http://127.0.0.1:8080"),
+        ("HTTP://[::1]:8080/prefix/", "http://[::1]:8080/prefix"),
+        ("http://my_service:80", "http://my_service:80"),
+        ("embedded://aircall", "embedded://aircall"),
+    ],
+)
+def test_good_base_urls_pass_normalised(text, url):
+    assert check_base_url("aircall", text) == url
+
+
+def test_an_embedded_url_is_refused_where_it_cannot_be_served():
+    with pytest.raises(NotConfiguredError):
+        check_base_url("aircall", "embedded://aircall", allow_embedded=False)
+
+
+def test_masked_url_hides_the_password_only():
+    assert masked_url("http://ann:pw@h:1/x") == "http://ann:***@h:1/x"
+    assert masked_url("https://token@h") == "https://***@h"
+    assert masked_url("https://h/x") == "https://h/x"
 
 
 # -- filtered paging (pure: the scan's bound needs more records than the simulator's companies) --

@@ -177,7 +177,7 @@ def test_killing_a_runaway_does_not_disturb_a_concurrent_script(executor, runawa
 
     stopped, stopped_s = results["runaway"]
     assert not stopped.success
-    assert stopped.error.type == "timeout"
+    assert stopped.error.type == "time_limit"
     assert stopped_s <= 0.5 + 1.0
 
     survived, survived_s = results["normal"]

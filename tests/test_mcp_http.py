@@ -101,7 +101,7 @@ def test_a_runaway_script_never_blocks_the_others(served: tuple[HTTPServer, str]
 
     anyio.run(main)
     runaway = results["runaway"]
-    assert runaway.is_error and runaway.structured_content["error"]["type"] == "timeout"
+    assert runaway.is_error and runaway.structured_content["error"]["type"] == "time_limit"
     for i in range(3):
         normal = results[f"normal-{i}"]
         assert not normal.is_error, text_of(normal)

@@ -124,7 +124,7 @@ def test_limits_and_bad_script_arguments(tmp_path: Path) -> None:
     assert higher.structured_content["limits"]["timeout_s"] == 5
     assert runaway.structured_content["limits"]["timeout_s"] == 0.3
     assert runaway.structured_content["limits"]["memory_bytes"] == 8 * 1024 * 1024
-    assert runaway.structured_content["error"]["type"] == "timeout"
+    assert runaway.structured_content["error"]["type"] == "time_limit"
     assert small.is_error and "memory_bytes must be at least 1 MiB" in text_of(small)
     assert unknown.is_error and "unknown argument 'speed'" in text_of(unknown)
     assert wrong.is_error and "argument 'code'" in text_of(wrong)

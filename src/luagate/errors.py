@@ -49,7 +49,8 @@ class InvalidValueError(LuagateError):
 
 
 class UnknownNameError(LuagateError):
-    """A script used a name under ``app`` that does not exist."""
+    """A script used a name under ``app`` that does not exist (a provider, an account or a
+    function); the message lists what exists there."""
 
     type = "unknown_name"
 
@@ -64,7 +65,8 @@ class ValidationError(LuagateError):
 
 
 class UnknownFunctionError(LuagateError):
-    """No such provider, account or function; the message lists what exists."""
+    """No such provider or function (called by name, outside Lua); the message lists what
+    exists."""
 
     type = "unknown_function"
 
@@ -76,7 +78,8 @@ class PolicyError(LuagateError):
 
 
 class NotConfiguredError(LuagateError):
-    """The account lacks credentials; the message gives the exact command to fix it."""
+    """The account does not exist or lacks credentials; the message gives the exact command
+    to fix it."""
 
     type = "not_configured"
 
@@ -103,9 +106,10 @@ class LimitError(LuagateError):
 
 
 class TimeoutLimitError(LimitError):
-    """The wall-clock limit was reached."""
+    """The wall-clock limit was reached (``time_limit``: a provider that does not answer in
+    time is ``timeout``, an ordinary error a script can catch)."""
 
-    type = "timeout"
+    type = "time_limit"
 
 
 class MemoryLimitError(LimitError):

@@ -21,10 +21,7 @@ if TYPE_CHECKING:
 
 def _param_row(p: Param) -> str:
     required = "yes" if p.required else "no"
-    description = p.description
-    if p.min_length and "blank" not in description:
-        description += " Must not be blank."
-    return f"| `{p.name}` | {p.type} | {required} | {description} |"
+    return f"| `{p.name}` | {p.type} | {required} | {p.description} |"
 
 
 def _field_rows(fields: tuple[Field, ...], prefix: str = "") -> list[str]:

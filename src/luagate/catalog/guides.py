@@ -115,23 +115,32 @@ def _errors(docs: Docs) -> str:
                 errors.ValueTooLargeError,
             ],
         ),
+        (
+            "Errors from luagate itself (report them)",
+            [errors.WorkerLostError, errors.InternalError],
+        ),
     ]
     out = [
         "# Errors",
         "",
         "A failed call raises a Lua error whose message names the function and says what",
         "went wrong. Uncaught, it ends the script, and the execution envelope reports its",
-        "`type`, `message` and `line`.",
+        "`type`, `message` and `line`. Caught with `pcall`, the error is its message (a",
+        "string); `error_type(err)` gives its type from the tables below (`runtime` for an",
+        "error the script raised itself).",
         "",
         "```lua",
         "local ok, err = pcall(app.integrations.aircall.get_call, { call_id = 42 })",
-        'if not ok then print("could not read the call: " .. err) end',
+        "if not ok then",
+        '  if error_type(err) == "not_found" then print("no such call")',
+        '  else print("could not read the call: " .. err) end',
+        "end",
         "```",
         "",
     ]
     for title, classes in groups:
         out += [f"## {title}", "", "| type | when |", "|---|---|"]
-        out += [f"| `{c.type}` | {(c.__doc__ or '').strip()} |" for c in classes]
+        out += [f"| `{c.type}` | {' '.join((c.__doc__ or '').split())} |" for c in classes]
         out.append("")
     return "\n".join(out)
 

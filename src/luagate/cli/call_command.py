@@ -24,11 +24,15 @@ if TYPE_CHECKING:
 
     from ..catalog.spec import Field, FunctionSpec, Param
 
-OWN_FLAGS = ("--account", "--arg", "--dry-run", "--force", "--json", "--help", "-h")
+OWN_FLAGS = (
+    "--account", "--arg", "--dry-run", "--force", "--json", "--timeout", "--help", "-h"
+)  # fmt: skip
+DEFAULT_TIMEOUT_S = 120.0
+"""How long one call may take in all (rate-limit waits and retries included) unless --timeout."""
 BOOLEAN_WORDS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 USAGE = (
     "usage: luagate call PROVIDER.FUNCTION [JSON | -] [--PARAM VALUE ...] [--arg NAME=VALUE ...]\n"
-    "                    [--account NAME] [--dry-run] [--force] [--json]"
+    "                    [--account NAME] [--dry-run] [--force] [--timeout SECONDS] [--json]"
 )
 HELP = f"""{USAGE}
 
@@ -47,6 +51,8 @@ Options:
   --account NAME      the account to use (default: the provider's default account)
   --dry-run           validate and check policy and credentials; call nothing
   --force             bypass the read/write policy for this call (nothing else)
+  --timeout SECONDS   the most the whole call may take, rate-limit waits and retries
+                      included (default 120); a longer wait fails at once as rate_limited
   --json              print the call envelope as JSON, and nothing else
   -h, --help          this help; with a function, its parameters
 
@@ -80,6 +86,7 @@ class Request:
         self.force = False
         self.json = False
         self.help = False
+        self.timeout = DEFAULT_TIMEOUT_S
 
 
 def flag_name(param_name: str) -> str:
@@ -223,6 +230,14 @@ def parse(tokens: list[str], resolve: Any) -> Request:
             setattr(request, name[2:].replace("-", "_"), True)
         elif name == "--account":
             request.account = value()
+        elif name == "--timeout":
+            raw = value()
+            try:
+                request.timeout = float(raw)
+            except ValueError:
+                request.timeout = -1.0
+            if not 0 < request.timeout < float("inf"):
+                raise common.usage(f"--timeout takes a number of seconds above 0, got {raw!r}")
         elif name == "--arg":
             item = value()
             key, has_eq, raw = item.partition("=")
@@ -363,6 +378,7 @@ def main(tokens: list[str]) -> int:
             account=request.account,
             dry_run=request.dry_run,
             force=request.force,
+            timeout=request.timeout,
         )
     except LuagateError as e:
         return common.report(e, json_mode=json_mode, prog="luagate call")

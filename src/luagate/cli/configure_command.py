@@ -103,6 +103,24 @@ def _shown(spec: ProviderSpec, name: str, value: str) -> dict[str, Any]:
     return change
 
 
+def _check_values(spec: ProviderSpec, account: str, values: dict[str, str]) -> None:
+    """Refuse a value the account could never use (a bad URL, rate limit or timeout) before
+    it is stored, as a usage error; ``env:`` references are checked when they are used."""
+    from ..errors import NotConfiguredError
+    from ..providers.registry import provider_account_check
+
+    check = provider_account_check(spec.name)
+    if check is None:
+        return
+    for name, value in values.items():
+        if value.startswith("env:"):
+            continue
+        try:
+            check(name, value, account)
+        except NotConfiguredError as e:
+            raise common.usage(f"--set {name}: {e.message}") from None
+
+
 def configure(spec: ProviderSpec, args: argparse.Namespace) -> dict[str, Any]:
     from ..accounts.store import check_account_name
 
@@ -127,16 +145,17 @@ def configure(spec: ProviderSpec, args: argparse.Namespace) -> dict[str, Any]:
     if both:
         raise common.usage(f"{', '.join(sorted(both))}: both set and unset")
 
+    _check_values(spec, args.account, set_values)
+
     store = common.build_gateway().store
     account = args.account
+    default_before = store.default_account(spec)
     result: dict[str, Any] = {"provider": spec.name, "account": account, "changes": []}
     if args.delete:
         check_account_name(spec, account)
         if not store.delete_account(spec, account):
-            from ..errors import NotConfiguredError
-
             known = ", ".join(store.accounts(spec)) or "none"
-            raise NotConfiguredError(
+            raise common.usage(
                 f"{spec.name} has no stored account {account!r} to delete (accounts: {known})"
             )
         result["deleted"] = True
@@ -154,7 +173,22 @@ def configure(spec: ProviderSpec, args: argparse.Namespace) -> dict[str, Any]:
         result["policy"] = store.policy(spec.name)
     if args.default:
         store.set_default(spec, account)
+    if (
+        not args.default
+        and default_before is not None
+        and default_before in store.accounts(spec)
+        and store.default_account(spec) != default_before
+    ):  # a new account never takes the default over silently: pin the one scripts use now
+        store.set_default(spec, default_before)
     result["default_account"] = store.default_account(spec)
+    if not args.default and result["default_account"] != default_before:
+        result["default_changed"] = (
+            f"{spec.name}'s default account is now {result['default_account']!r}"
+            + (f" (was {default_before!r})" if default_before else "")
+            + "; scripts calling app.integrations."
+            + f"{spec.name}.<function> use it. To choose another: luagate configure"
+            + f" {spec.name} --account NAME --default"
+        )
     if not args.delete:
         result["ready"] = common.account_ready(store, spec, account)
     return result
@@ -184,6 +218,8 @@ def run(args: argparse.Namespace) -> int:
         common.out(f"{spec.name} policy: read={policy['read']} write={policy['write']}")
     if args.default:
         common.out(f"{spec.name} default account: {result['default_account']}")
+    elif "default_changed" in result:
+        common.out(result["default_changed"])
     if result.get("ready") is False and result["changes"]:
         common.out(f"{where} is not complete yet: luagate doctor {spec.name}")
     return common.EXIT_OK

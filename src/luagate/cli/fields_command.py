@@ -42,7 +42,9 @@ def _field_state(field: CredentialField, value: Any, env_name: str, environ: Any
     if environ.get(env_name) == value:
         state["source"] = f"environment ({env_name})"
     if not field.secret:
-        state["value"] = value
+        from ..http.account_settings import masked_url
+
+        state["value"] = masked_url(value)  # a password in a URL is a secret too
     return state
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from .common import EXIT_OK
@@ -41,7 +42,10 @@ def run(args: argparse.Namespace) -> int:
     from ..mcp.config_snippets import serve_args, snippet, where
 
     options = serve_args(functions=args.functions, write=args.write, providers=args.provider)
-    sys.stdout.write(snippet(args.client, options, http_url=args.http) + "\n")
+    sys.stdout.write(
+        snippet(args.client, options, http_url=args.http, home=os.environ.get("LUAGATE_HOME"))
+        + "\n"
+    )
     sys.stdout.flush()
     print(where(args.client), file=sys.stderr)
     return EXIT_OK

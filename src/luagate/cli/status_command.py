@@ -31,15 +31,19 @@ def status() -> list[dict[str, Any]]:
             {"name": name, "ready": common.account_ready(store, spec, name)}
             for name in store.accounts(spec)
         ]
+        # with no account, calls go to the built-in demo account (the simulator)
+        demo = gateway.is_demo(spec, "demo")
+        configured = any(a["ready"] for a in accounts)
+        if demo:
+            accounts.append({"name": "demo", "ready": True, "built_in": True})
         result.append(
             {
                 "provider": spec.name,
                 "title": spec.title,
-                "configured": any(a["ready"] for a in accounts),
+                "configured": configured,
                 "accounts": accounts,
-                "default_account": store.default_account(spec),
-                # with no account, calls go to the built-in demo account (the simulator)
-                "demo": gateway.is_demo(spec, "demo"),
+                "default_account": store.default_account(spec) or ("demo" if demo else None),
+                "demo": demo,
                 "functions": len(spec.functions),
                 "policy": store.policy(spec.name),
             }
@@ -55,7 +59,9 @@ def run(args: argparse.Namespace) -> int:
     rows = []
     for p in providers:
         accounts = ", ".join(
-            a["name"] + ("" if a["ready"] else " (incomplete)") for a in p["accounts"]
+            a["name"] + ("" if a["ready"] else " (incomplete)")
+            for a in p["accounts"]
+            if not a.get("built_in")
         )
         if p["demo"]:
             accounts = "demo (built-in, simulated)"

@@ -20,7 +20,12 @@ from ..errors import (
     UnknownFunctionError,
 )
 from ..http.context import CallContext  # light: no httpx
-from ..providers.registry import demo_account, provider_client, provider_specs
+from ..providers.registry import (
+    demo_account,
+    provider_checks,
+    provider_client,
+    provider_specs,
+)
 from ..suggest import close_matches
 from . import policy
 from .audit import AUDIT_FILE, AuditLog
@@ -220,6 +225,9 @@ class Gateway:
 
         provider, function = self.function(function_name)
         checked = validate(function, args)
+        provider_check = provider_checks(provider.name)
+        if provider_check is not None:  # what the provider refuses beyond the spec
+            provider_check(function.name, checked)
         chosen = self.account(provider, account)
         bypassed = policy.check(
             function,
@@ -277,8 +285,12 @@ class Gateway:
         account: str | None = None,
         dry_run: bool = False,
         force: bool = False,
+        timeout: float | None = None,
     ) -> dict[str, Any]:
-        """One call, as the envelope ``{function, success, data, error, meta, duration_ms}``."""
+        """One call, as the envelope ``{function, success, data, error, meta, duration_ms}``.
+
+        ``timeout`` (seconds) bounds the whole call, rate-limit waits and retries included: a
+        wait that would end past it fails at once with a ``rate_limited`` error."""
         started = time.perf_counter()
         resolved: Resolved | None = None
         spec: FunctionSpec | None = None
@@ -292,7 +304,14 @@ class Gateway:
                 self.credentials_present(resolved)
                 data = {"would_call": resolved.function.full_name, "args": resolved.args}
             else:
-                context = CallContext(account=resolved.account, notify=self.notify)
+                deadline = None
+                if timeout is not None:
+                    from ..lua.deadline import Deadline
+
+                    deadline = Deadline.after(timeout)
+                context = CallContext(
+                    account=resolved.account, deadline=deadline, notify=self.notify
+                )
                 data = self.invoke(resolved, context=context)
         except LuagateError as e:
             error = e

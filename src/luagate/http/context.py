@@ -2,7 +2,9 @@
 
 The gateway makes one per call: the deadline (a script's wall clock, or none), who to tell about
 long waits (a progress line on stderr in the CLI), and counters the call's envelope reports —
-how long the rate limit held it back, how many requests and retries it took.
+how long the rate limit held it back, how many requests and retries it took. ``server_wait_s``
+(how long the server's 429s held the call back) is what the HTTP layer bounds when there is no
+deadline.
 """
 
 from __future__ import annotations
@@ -13,7 +15,15 @@ if TYPE_CHECKING:
 
 
 class CallContext:
-    __slots__ = ("account", "deadline", "notify", "rate_limited_ms", "requests", "retries")
+    __slots__ = (
+        "account",
+        "deadline",
+        "notify",
+        "rate_limited_ms",
+        "requests",
+        "retries",
+        "server_wait_s",
+    )
 
     def __init__(
         self,
@@ -28,6 +38,7 @@ class CallContext:
         self.rate_limited_ms = 0.0
         self.requests = 0
         self.retries = 0
+        self.server_wait_s = 0.0  # of which: waiting out the server's 429s (a bounded total)
 
     def remaining(self) -> float | None:
         """Seconds left before the deadline, or None when there is none."""

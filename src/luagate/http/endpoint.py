@@ -3,10 +3,14 @@
 
 Per request: wait for the account's rate budget (before sending), send with a timeout bounded by
 the caller's deadline, then sort the outcome. A 429 pauses every user of the budget until the
-server's reset and is tried again. Connection errors, timeouts and 5xx are tried again with
-backoff and jitter — but only for idempotent methods; a POST is re-sent only when it cannot have
-reached the server (the connection was never made) or the server refused it unprocessed (429).
-Everything else becomes a typed error from :mod:`.error_mapping`.
+server's reset and is tried again — within bounds: a wait that would end past the caller's
+deadline fails at once, and without a deadline at most ``MAX_429_WAITS`` 429s in a row are waited
+out, for at most ``MAX_429_WAIT_S`` in all per call. Connection errors, timeouts and 5xx are
+tried again with backoff and jitter — but only for idempotent methods; a POST is re-sent only when
+it cannot have reached the server (the connection was never made) or the server refused it
+unprocessed (429). A POST whose outcome is unknown (5xx, no answer in time, the connection lost
+after sending) fails saying it was not re-sent and may have been carried out. Everything else
+becomes a typed error from :mod:`.error_mapping`.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ from ..errors import (
     UpstreamError,
     UpstreamTimeoutError,
 )
-from .error_mapping import error_for_status, provider_words
+from .account_settings import check_base_url
+from .error_mapping import body_excerpt, error_for_status, provider_words
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -40,6 +45,13 @@ IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 USER_AGENT = f"luagate/{__version__}"
 TELL_AFTER_S = 1.0  # waits at least this long get a progress line
+MAX_429_WAITS = 3  # 429 answers in a row waited out for one request; the next one fails
+MAX_429_WAIT_S = 120.0  # waiting out 429s, in all, for one call without a deadline
+# What a failed request that may have changed something says, so that nobody blindly retries it
+NOT_RESENT = "not re-sent: the request may have been carried out"
+NOT_RESENT_DONE = "not re-sent: the request was carried out, but its answer could not be read"
+# Transport failures that happen before any byte of the request left
+_UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
 
 class RetryPolicy:
@@ -97,13 +109,14 @@ class Endpoint:
         timeout_s: float = 30.0,
         retry: RetryPolicy | None = None,
         reset_headers: tuple[str, ...] = (),
-        max_rate_limited: int = 8,
+        max_rate_limited: int = MAX_429_WAITS,
+        max_rate_wait_s: float = MAX_429_WAIT_S,
         auth_hint: str = "",
+        url_field: str = "base_url",
     ) -> None:
-        url = httpx.URL(base_url)
-        if url.userinfo:
-            raise ValueError("a base URL must not carry credentials")
-        self.base_url = str(url).rstrip("/")
+        # a NotConfiguredError naming the field, never echoing a password
+        self.base_url = check_base_url(provider, base_url, field=url_field, allow_embedded=False)
+        url = httpx.URL(self.base_url)
         self.origin = f"{url.scheme}://{url.netloc.decode('ascii')}"
         self.provider = provider
         self.headers = headers
@@ -113,6 +126,7 @@ class Endpoint:
         self.retry = retry or RetryPolicy()
         self.reset_headers = reset_headers
         self.max_rate_limited = max_rate_limited
+        self.max_rate_wait_s = max_rate_wait_s
         self.auth_hint = auth_hint
 
     # -- the one way to send ------------------------------------------------------------------
@@ -130,6 +144,7 @@ class Endpoint:
         idempotent = method in IDEMPOTENT
         client = _pool(self.origin, self.transport)
         url = self.base_url + path
+        started = time.monotonic()
         attempt = 0
         limited = 0
         while True:
@@ -147,28 +162,23 @@ class Endpoint:
                     timeout=timeout,
                 )
             except httpx.TimeoutException as e:
-                unsent = isinstance(e, httpx.ConnectTimeout | httpx.PoolTimeout)
-                retriable = idempotent or unsent
+                retriable = idempotent or isinstance(e, _UNSENT)
                 error: ProviderError = UpstreamTimeoutError(
-                    f"{self._who(context)} did not answer {method} {path} within "
-                    f"{timeout:.1f} s"
-                    + (
-                        ""
-                        if idempotent or unsent
-                        else " (not re-sent: the request may have been carried out)"
-                    )
+                    f"{self._who(context)} did not answer {method} {path} within {timeout:.1f} s"
+                    + ("" if retriable else f" ({NOT_RESENT})")
                 )
             except httpx.TransportError as e:
-                retriable = idempotent or isinstance(e, httpx.ConnectError)
+                retriable = idempotent or isinstance(e, _UNSENT)
                 error = NetworkError(
                     f"{self._who(context)}: could not complete {method} {path} with "
                     f"{self.origin} ({type(e).__name__}: {_short(str(e))})"
+                    + ("" if retriable else f" ({NOT_RESENT})")
                 )
             else:
                 status = response.status_code
                 if status == 429:
                     limited += 1
-                    self._wait_for_reset(response, limited, context)
+                    self._wait_for_reset(response, limited, context, method, path)
                     continue
                 if 200 <= status < 300:
                     try:
@@ -177,7 +187,8 @@ class Endpoint:
                         retriable = idempotent
                         error = UpstreamError(
                             f"{self._who(context)} answered {method} {path} with a body that "
-                            f"is not valid JSON: {provider_words(response)}",
+                            f"is not valid JSON: {body_excerpt(response)}"
+                            + ("" if idempotent else f" ({NOT_RESENT_DONE})"),
                             status,
                         )
                 else:
@@ -189,13 +200,15 @@ class Endpoint:
                     )
                     retriable = idempotent and status in RETRY_STATUSES
                     retry_after = _retry_after(response)
+                    if status >= 500 and not idempotent:
+                        _add(error, f" ({NOT_RESENT})")
             limited = 0
             if not retriable or attempt >= self.retry.retries:
-                raise error
+                raise _tried(error, attempt, started)
             delay = retry_after if retry_after is not None else self.retry.delay(attempt)
             remaining = context.remaining()
             if remaining is not None and delay >= remaining - 0.05:
-                raise error
+                raise _tried(error, attempt, started)
             attempt += 1
             context.retries += 1
             time.sleep(delay)
@@ -226,29 +239,74 @@ class Endpoint:
             wait = budget.try_acquire()
             if wait <= 0:
                 return
-            self._sleep_for_rate(wait, context, budget.describe(), told)
+            held = budget.held_for()
+            if held > 0:  # the server's 429 (maybe another call's): bounded like our own 429s
+                self._check_server_wait(
+                    min(wait, held), context, ": requests are on hold after the server's 429"
+                )
+                self._sleep_for_rate(wait, context, "the server's rate limit", told)
+                context.server_wait_s += min(wait, held)
+            else:
+                self._sleep_for_rate(wait, context, budget.describe(), told)
             told = told or wait >= TELL_AFTER_S
 
-    def _wait_for_reset(self, response: httpx.Response, limited: int, context: CallContext) -> None:
-        if limited > self.max_rate_limited:
-            raise RateLimitedError(
-                f"{self._who(context)} kept answering 429 Too Many Requests "
-                f"({limited} times in a row): {provider_words(response)}",
-                429,
-            )
+    def _wait_for_reset(
+        self,
+        response: httpx.Response,
+        limited: int,
+        context: CallContext,
+        method: str,
+        path: str,
+    ) -> None:
+        """Wait out the server's 429 (its reset, else a growing pause), or fail at once when the
+        wait would pass the deadline or the bounds kept without one."""
         wait = self._reset_wait(response)
         if wait is None:
             wait = min(30.0, 2.0 ** (limited - 1))
-        if self.budget is not None:
+        if self.budget is not None:  # everyone sharing the budget respects the server's reset
             self.budget.hold_until(time.monotonic() + wait)
+        who = self._who(context)
+        said = f"429 ({provider_words(response) or 'Too Many Requests'})"
+        still = f"the wait still required is {wait:.1f} s"
+        if limited > self.max_rate_limited:
+            raise RateLimitedError(
+                f"{who} answered {method} {path} with {said} {limited} times in a row (luagate "
+                f"waits out at most {self.max_rate_limited} in a row); {still}: try again after "
+                "that",
+                429,
+            )
+        self._check_server_wait(wait, context, f" answered {method} {path} with {said}")
         self._sleep_for_rate(wait, context, "the server's rate limit", False)
+        context.server_wait_s += wait
+
+    def _check_server_wait(self, wait: float, context: CallContext, what: str) -> None:
+        """Fail at once when waiting ``wait`` more for the server's rate limit would end past
+        the deadline, or, without one, past the total allowed per call."""
+        who = self._who(context)
+        still = f"the wait still required is {wait:.1f} s"
+        remaining = context.remaining()
+        if remaining is not None and wait > remaining:
+            raise RateLimitedError(
+                f"{who}{what}; {still}, but the call has only {max(remaining, 0):.1f} s left "
+                "before its deadline",
+                429,
+            )
+        spent = context.server_wait_s
+        if remaining is None and spent + wait > self.max_rate_wait_s:
+            raise RateLimitedError(
+                f"{who}{what}; {still}, after {spent:.1f} s already spent waiting for its rate "
+                f"limit (without a deadline luagate waits at most {self.max_rate_wait_s:g} s in "
+                "all per call): try again after that",
+                429,
+            )
 
     def _sleep_for_rate(self, wait: float, context: CallContext, what: str, told: bool) -> None:
         remaining = context.remaining()
         if remaining is not None and wait > remaining:
             raise RateLimitedError(
-                f"{self._who(context)}: {what} is spent; the next request may go in {wait:.1f} s, "
-                f"after the deadline ({max(remaining, 0):.1f} s left)"
+                f"{self._who(context)}: rate limit reached ({what}); the next request may go "
+                f"in {wait:.1f} s, but the call has only {max(remaining, 0):.1f} s left before "
+                "its deadline"
             )
         if wait >= TELL_AFTER_S and not told:
             context.tell(f"{self._who(context)}: rate limit reached ({what}); waiting {wait:.1f} s")
@@ -292,6 +350,19 @@ def _json(response: httpx.Response) -> Any:
     if not response.content:
         return None
     return json.loads(response.content)
+
+
+def _add(error: ProviderError, text: str) -> ProviderError:
+    error.message += text
+    error.args = (error.message,)
+    return error
+
+
+def _tried(error: ProviderError, attempt: int, started: float) -> ProviderError:
+    """The final error of a request, saying how many attempts it took when it took several."""
+    if attempt > 0:
+        _add(error, f" ({attempt + 1} attempts, {time.monotonic() - started:.1f} s in all)")
+    return error
 
 
 def _short(text: str) -> str:

@@ -37,15 +37,27 @@ def provider_words(response: httpx.Response) -> str:
     body = response.content
     if not body:
         return ""
-    kind = response.headers.get("content-type", "")
-    text = body[:20000].decode("utf-8", "replace")
-    if "html" in kind or text.lstrip()[:1] == "<":
-        return _html_summary(text)
+    if _is_html(response):
+        return body_excerpt(response)
     try:
         data = json.loads(body)
     except ValueError:
-        return "(a response that is not JSON: " + _cut(_SPACE.sub(" ", text)) + ")"
+        return "a body that is not JSON: " + body_excerpt(response)
     return _json_summary(data)
+
+
+def body_excerpt(response: httpx.Response) -> str:
+    """A body as a person reads it in an error: an HTML page by its title, other text cut short
+    (for a body that is not the JSON expected)."""
+    text = response.content[:20000].decode("utf-8", "replace")
+    if _is_html(response):
+        return _html_summary(text)
+    return _cut(_SPACE.sub(" ", text)) or "an empty body"
+
+
+def _is_html(response: httpx.Response) -> bool:
+    kind = response.headers.get("content-type", "")
+    return "html" in kind or response.content[:200].lstrip()[:1] == b"<"
 
 
 def _json_summary(data: object) -> str:

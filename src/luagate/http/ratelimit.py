@@ -65,6 +65,11 @@ class RateBudget:
         with self._lock:
             self._held_until = max(self._held_until, at)
 
+    def held_for(self) -> float:
+        """Seconds left of a hold the server asked for (0 when none)."""
+        with self._lock:
+            return max(0.0, self._held_until - self._clock())
+
     def describe(self) -> str:
         return f"{self.limit} requests per {_seconds(self.window_s)}"
 

@@ -77,7 +77,7 @@ return function(dispatch, expired, settings)
 
   local function hook()
     if expired() then
-      abort("timeout", "the script ran longer than its time limit", script_line(3))
+      abort("time_limit", "the script ran longer than its time limit", script_line(3))
     end
   end
 
@@ -101,10 +101,29 @@ return function(dispatch, expired, settings)
 
   -- Typed errors raised by the sandbox into the script: remember the type so the envelope can
   -- report it if the script does not catch the error.
+  -- error_type(err) looks a caught message up here (a bounded memo: a script that raises
+  -- thousands of errors gets "runtime" for the oldest, never unbounded memory).
   local last_kind, last_message = nil, nil
+  local error_kinds, error_kinds_count = {}, 0
   local function raise(kind, message, level)
     last_kind, last_message = kind, message
+    if error_kinds[message] ~= nil then
+      error_kinds[message] = kind
+    elseif error_kinds_count < 256 then
+      error_kinds[message] = kind
+      error_kinds_count = error_kinds_count + 1
+    end
     raw_error(message, level + 1)
+  end
+  local function error_type(err)
+    if err == nil then return nil end
+    if raw_type(err) ~= "string" then return "runtime" end
+    local kind = error_kinds[err]
+    if kind == nil then  -- "script:12: message" when raised with a position
+      local _, stop = string_find(err, "^[^\n]-:%d+: ")
+      if stop then kind = error_kinds[string_sub(err, stop + 1)] end
+    end
+    return kind or "runtime"
   end
 
   ---------------------------------------------------------------------------------------------
@@ -432,6 +451,7 @@ return function(dispatch, expired, settings)
   end
   env._VERSION = _VERSION
   env._G = env
+  env.error_type = error_type
 
   env.pcall = function(f, ...) return pass_or_abort(raw_pcall(f, ...)) end
   env.xpcall = function(f, handler, ...)

@@ -32,9 +32,12 @@ def serve_args(
     return args
 
 
-def snippet(client: str, args: list[str], *, http_url: str | None = None) -> str:
+def snippet(
+    client: str, args: list[str], *, http_url: str | None = None, home: str | None = None
+) -> str:
     """The configuration text for ``client``; with ``http_url``, for the HTTP server (the
-    token stays a placeholder: no secret is ever printed)."""
+    token stays a placeholder: no secret is ever printed). ``home``: the ``LUAGATE_HOME`` the
+    server must read (the one this command sees), passed in the server's environment."""
     command = luagate_command()
     if http_url is not None:
         headers = {"Authorization": f"Bearer {TOKEN_PLACEHOLDER}"}
@@ -45,9 +48,13 @@ def snippet(client: str, args: list[str], *, http_url: str | None = None) -> str
             )
         entry = {"type": "http", "url": http_url, "headers": headers}
         return json.dumps({"mcpServers": {"luagate": entry}}, indent=2)
+    env = {"LUAGATE_HOME": os.path.abspath(home)} if home else {}
     if client == "claude-code":
-        return "claude mcp add luagate -- " + shlex.join([*command, *args])
+        flags = "".join(f"-e {shlex.quote(f'{k}={v}')} " for k, v in env.items())
+        return f"claude mcp add {flags}luagate -- " + shlex.join([*command, *args])
     entry: dict[str, object] = {"command": command[0], "args": [*command[1:], *args]}
+    if env:
+        entry["env"] = env
     if client == "generic":
         entry = {"type": "stdio", **entry}
     return json.dumps({"mcpServers": {"luagate": entry}}, indent=2)

@@ -272,10 +272,12 @@ def build_server(
     gateway: Gateway, *, limits: Limits | None = None, functions: bool = False
 ) -> LuagateMCPServer:
     """The server for ``gateway``: docs tools and ``execute_lua``, plus function tools."""
-    tools = [*docs_tools(gateway), execute_lua_tool(gateway, limits or Limits())]
+    limits = limits or Limits()
+    tools = [*docs_tools(gateway), execute_lua_tool(gateway, limits)]
     hidden: dict[str, str] = {}
     if functions:
-        more, hidden = function_tools(gateway)
+        # a function tool gets the same time as a script: a long rate-limit wait fails at once
+        more, hidden = function_tools(gateway, timeout=limits.timeout_s)
         tools += more
     server = LuagateMCPServer(
         gateway,

@@ -168,7 +168,9 @@ def tool_name(function: FunctionSpec) -> str:
     return f"{function.provider}{SEPARATOR}{function.name}"
 
 
-def function_tool(gateway: Gateway, function: FunctionSpec) -> ToolDef:
+def function_tool(
+    gateway: Gateway, function: FunctionSpec, timeout: float | None = None
+) -> ToolDef:
     """``<provider>__<function>``: the spec's schema plus ``account``, through the gateway."""
     provider = gateway.provider(function.provider)
     accounts = gateway.accounts(provider)
@@ -202,7 +204,7 @@ def function_tool(gateway: Gateway, function: FunctionSpec) -> ToolDef:
             from ..errors import ValidationError
 
             raise ValidationError(f"account must be a string, got {account!r}")
-        envelope = gateway.call(function.full_name, arguments, account=account)
+        envelope = gateway.call(function.full_name, arguments, account=account, timeout=timeout)
         meta = {"luagate": {"duration_ms": envelope["duration_ms"], **envelope["meta"]}}
         if not envelope["success"]:
             structured = {"error": envelope["error"]}
@@ -221,7 +223,9 @@ def function_tool(gateway: Gateway, function: FunctionSpec) -> ToolDef:
     )
 
 
-def function_tools(gateway: Gateway) -> tuple[list[ToolDef], dict[str, str]]:
+def function_tools(
+    gateway: Gateway, timeout: float | None = None
+) -> tuple[list[ToolDef], dict[str, str]]:
     """A tool per function the gateway's policy does not deny outright, and why the denied
     ones are hidden (by tool name)."""
     tools, hidden = [], {}
@@ -229,7 +233,7 @@ def function_tools(gateway: Gateway) -> tuple[list[ToolDef], dict[str, str]]:
         rules = gateway.effective_policy(provider.name)
         for function in provider.functions:
             if rules.get(function.kind, "allow") != "deny":
-                tools.append(function_tool(gateway, function))
+                tools.append(function_tool(gateway, function, timeout))
             else:
                 hidden[tool_name(function)] = (
                     f"{tool_name(function)} is hidden: {function.full_name} is a {function.kind} "

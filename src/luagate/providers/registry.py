@@ -6,6 +6,9 @@ import importlib
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
     from ..catalog.spec import ProviderSpec
 
 PROVIDER_NAMES = ("aircall", "wildix")
@@ -45,3 +48,28 @@ def demo_account(name: str) -> dict[str, str] | None:
             raise
         return None
     return dict(module.CREDENTIALS)
+
+
+def provider_checks(name: str) -> Callable[[str, dict[str, Any]], None] | None:
+    """The provider's own checks of a validated call (``luagate.providers.<name>.checks.check``:
+    what its API refuses beyond the spec, e.g. a contact without a phone number), if it has
+    any. Light modules: a dry run runs them, so that it agrees with a real call."""
+    try:
+        module = importlib.import_module(f"luagate.providers.{name}.checks")
+    except ModuleNotFoundError as e:
+        if e.name not in (f"luagate.providers.{name}.checks", f"luagate.providers.{name}"):
+            raise
+        return None
+    return module.check
+
+
+def provider_account_check(name: str) -> Callable[..., None] | None:
+    """``check_account_field(field, value, account)`` of the provider's checks module: what a
+    value must be before ``luagate configure`` stores it (raises NotConfiguredError)."""
+    try:
+        module = importlib.import_module(f"luagate.providers.{name}.checks")
+    except ModuleNotFoundError as e:
+        if e.name not in (f"luagate.providers.{name}.checks", f"luagate.providers.{name}"):
+            raise
+        return None
+    return getattr(module, "check_account_field", None)

@@ -7,6 +7,9 @@ Aircall really does; every mapping is also written in the function's docs (``spe
   resolved through ``/v1/tags``); ``number_id`` is filtered here (see :mod:`.paging`).
 - ``list_contacts``: ``q`` is an email or phone search on ``/v1/contacts/search``; a name is
   matched here over the contact list (bounded scan).
+- ``create_contact``/``update_contact``: what Aircall would refuse (no phone number, a number not
+  in international form, an email that is not an address, blank text) is refused before any
+  request (:mod:`.checks`, light enough for a dry run to share), so a write never half-happens.
 - ``update_contact``: text fields by ``POST /v1/contacts/:id``; ``phone_numbers``/``emails``
   replace the existing entries through the ``phone_details``/``email_details`` sub-resources
   (additions first, then removals, so a failure never leaves the contact with fewer numbers).
@@ -24,10 +27,10 @@ from urllib.parse import quote
 
 from ...catalog.dates import parse_instant
 from ...errors import NotConfiguredError, ProviderError, UpstreamError, ValidationError
-from ...http.account_settings import rate_budget, request_timeout
+from ...http.account_settings import check_base_url, rate_budget, request_timeout
 from ...http.endpoint import Endpoint
 from .. import embedded
-from . import normalize
+from . import checks, normalize
 from .paging import SERVER_PAGE, every_page, filtered_page
 
 TYPE_CHECKING = False
@@ -39,7 +42,6 @@ if TYPE_CHECKING:
 
 DEFAULT_BASE_URL = "https://api.aircall.io"
 DEFAULT_RATE = "120/min"  # per company (Aircall's documented budget; configurable per account)
-MAX_ENTRIES = 20  # phone numbers or emails per contact
 TAGS_TTL_S = 60.0
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 _PHONE = re.compile(r"^\+?[\d\s().-]+$")
@@ -58,13 +60,15 @@ class AircallClient:
         credentials: dict[str, str],
         context: CallContext,
     ) -> Any:
-        endpoint = self._endpoint(credentials)
+        checks.check(function.name, args)  # before anything is sent
+        endpoint = self._endpoint(credentials, context.account)
         return getattr(self, function.name)(endpoint, args, credentials, context)
 
     # -- the account's endpoint -----------------------------------------------------------------
 
-    def _endpoint(self, credentials: dict[str, str]) -> Endpoint:
-        base_url = (credentials.get("base_url") or DEFAULT_BASE_URL).rstrip("/")
+    def _endpoint(self, credentials: dict[str, str], account: str | None = None) -> Endpoint:
+        given = credentials.get("base_url") or DEFAULT_BASE_URL
+        base_url = check_base_url("aircall", given, account=account)
         if credentials.get("api_id") and credentials.get("api_token"):
             pair = f"{credentials['api_id']}:{credentials['api_token']}".encode()
             authorization = "Basic " + base64.b64encode(pair).decode("ascii")
@@ -249,18 +253,10 @@ class AircallClient:
         self, endpoint: Endpoint, args: dict[str, Any], _: dict[str, str], context: CallContext
     ) -> dict[str, Any]:
         where = "aircall.create_contact"
-        phones = args.get("phone_numbers") or []
-        if not phones:
-            raise ValidationError(
-                f"{where}: Aircall requires at least one phone number: give phone_numbers = "
-                '{ { label = "Work", value = "+33612345678" } }'
-            )
         body = {k: v for k, v in args.items() if v is not None}
         for name in ("phone_numbers", "emails"):
             if name in body:
-                body[name] = _entries(where, name, body[name])
-        for name in ("first_name", "last_name", "company_name", "information"):
-            _not_blank(where, name, body.get(name))
+                body[name] = _entries(body[name])
         data = endpoint.request("POST", "/v1/contacts", context, json_body=body).data or {}
         return {"contact": normalize.contact(_record(data, "contact", where))}
 
@@ -270,23 +266,12 @@ class AircallClient:
         where = "aircall.update_contact"
         contact_id = args["contact_id"]
         path = f"/v1/contacts/{contact_id}"
-        text = {
-            k: args[k]
-            for k in ("first_name", "last_name", "company_name", "information")
-            if args.get(k) is not None
-        }
-        for name, value in text.items():
-            _not_blank(where, name, value)
+        text = {k: args[k] for k in checks.TEXT_FIELDS if args.get(k) is not None}
         lists = {
-            kind: _entries(where, name, args[name])
+            kind: _entries(args[name])
             for kind, name in (("phone_details", "phone_numbers"), ("email_details", "emails"))
             if args.get(name) is not None
         }
-        if "phone_details" in lists and not lists["phone_details"]:
-            raise ValidationError(
-                f"{where}: phone_numbers cannot be empty: an Aircall contact keeps at least one "
-                "phone number"
-            )
         done: list[str] = []
         try:
             contact: dict[str, Any] | None = None
@@ -415,23 +400,10 @@ def _contacts(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _entries(where: str, name: str, entries: list[dict[str, Any]]) -> list[dict[str, str]]:
-    if len(entries) > MAX_ENTRIES:
-        raise ValidationError(
-            f"{where}: {name} may hold at most {MAX_ENTRIES} entries (Aircall's limit), "
-            f"got {len(entries)}"
-        )
-    checked = []
-    for i, entry in enumerate(entries, start=1):
-        for key in ("label", "value"):
-            _not_blank(where, f"{name}[{i}].{key}", entry.get(key))
-        checked.append({"label": entry["label"], "value": entry["value"]})
-    return checked
-
-
-def _not_blank(where: str, name: str, value: Any) -> None:
-    if isinstance(value, str) and not value.strip():
-        raise ValidationError(f"{where}: {name} must not be blank (Aircall rejects empty text)")
+def _entries(entries: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Checked entries (see :mod:`.checks`) as Aircall takes them, the value without surrounding
+    spaces."""
+    return [{"label": e["label"], "value": e["value"].strip()} for e in entries]
 
 
 CLIENT = AircallClient()

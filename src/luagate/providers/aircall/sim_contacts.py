@@ -1,7 +1,9 @@
 """The Aircall simulator's contact endpoints: list, search, retrieve, create, update, delete.
 
 As on the real API: creating needs ``phone_numbers`` (at most 20 entries per list, each with a
-label and a value) and answers 201; duplicates are created, never merged. Updating is a POST that
+label and a value) and answers 201; duplicates are created, never merged. A phone number must be
+in international (E.164) form and an email an address, else 400 ``Invalid payload`` (when
+creating, adding or changing an entry). Updating is a POST that
 applies first_name, last_name, company_name and information only; phone numbers and emails
 change through the ``phone_details`` and ``email_details`` sub-resources. Search matches a phone
 number or an email, never a name.
@@ -13,6 +15,7 @@ from typing import Any
 
 from starlette.responses import Response
 
+from .checks import is_email, is_phone
 from .sim_api import Context, invalid, not_found, page_of
 from .sim_phones import normalize
 
@@ -79,7 +82,19 @@ def _blank(value: object) -> bool:
 def _checked(entry: object, where: str) -> dict[str, Any]:
     if not isinstance(entry, dict) or _blank(entry.get("label")) or _blank(entry.get("value")):
         raise invalid(f"Each entry of {where} needs a non-blank label and value")
+    _check_value(entry["value"], where)
     return {"label": entry["label"], "value": entry["value"]}
+
+
+def _check_value(value: object, where: str) -> None:
+    """A phone number in international form, an email that is an address."""
+    if where in ("phone_numbers", "phone_details") and not is_phone(value):
+        raise invalid(
+            f"{value!r} is not a valid phone number: use the international format, e.g. "
+            "+33612345678"
+        )
+    if where in ("emails", "email_details") and not is_email(value):
+        raise invalid(f"{value!r} is not a valid email address")
 
 
 def _stored(ctx: Context, entry: dict[str, Any]) -> dict[str, Any]:
@@ -180,6 +195,8 @@ async def update_detail(ctx: Context) -> Response:
     changes = {key: body[key] for key in ("label", "value") if key in body}
     if not changes or any(_blank(v) for v in changes.values()):
         raise invalid("Send a non-blank label, value, or both")
+    if "value" in changes:
+        _check_value(changes["value"], kind)
     detail.update(changes)
     _touch(ctx, contact)
     return ctx.one("contact", contact)

@@ -501,10 +501,10 @@ end
             kind="write",
             description="Create a new contact in Aircall.",
             params=(
-                Param("first_name", "string", "First name of the contact"),
-                Param("last_name", "string", "Last name of the contact"),
-                Param("company_name", "string", "Company name"),
-                Param("information", "string", "Additional notes or information"),
+                Param("first_name", "string", "First name of the contact", min_length=1),
+                Param("last_name", "string", "Last name of the contact", min_length=1),
+                Param("company_name", "string", "Company name", min_length=1),
+                Param("information", "string", "Additional notes or information", min_length=1),
                 Param(
                     "phone_numbers",
                     "array",
@@ -559,9 +559,17 @@ print("Created contact ID: " .. result.contact.id)
             notes="""
 - Aircall requires at least one phone number: without `phone_numbers` the call fails before any
   request. Each entry needs a non-blank `label` and `value`; at most 20 phone numbers and 20
-  emails.
+  emails. A given text field must not be blank.
+- A phone number must be in international (E.164) form: `+`, the country code, then the number,
+  7 to 15 digits (`"+33612345678"`; spaces, dots, dashes and parentheses are allowed, as in
+  `"+1 212-555-0123"`). A national form (`"0612345678"`) or `00` instead of `+` is refused. An
+  email must be an address (`"jane@example.com"`: one `@`, a domain with a dot). Anything else
+  is refused before any request, with a `validation` error naming the entry
+  (`phone_numbers[2].value`), the form expected and the value given.
 - Aircall does not merge duplicates: creating the same contact twice makes two contacts.
-  luagate never re-sends a creation whose request may have reached Aircall.
+  luagate never re-sends a creation whose request may have reached Aircall: such a failure ends
+  with `(not re-sent: the request may have been carried out)`; look the contact up with
+  `list_contacts` before trying again.
 """,
         ),
         FunctionSpec(
@@ -576,10 +584,10 @@ print("Created contact ID: " .. result.contact.id)
                     "The unique identifier of the contact to update",
                     required=True,
                 ),
-                Param("first_name", "string", "Updated first name"),
-                Param("last_name", "string", "Updated last name"),
-                Param("company_name", "string", "Updated company name"),
-                Param("information", "string", "Updated notes"),
+                Param("first_name", "string", "Updated first name", min_length=1),
+                Param("last_name", "string", "Updated last name", min_length=1),
+                Param("company_name", "string", "Updated company name", min_length=1),
+                Param("information", "string", "Updated notes", min_length=1),
                 Param(
                     "phone_numbers",
                     "array",
@@ -614,7 +622,12 @@ print("Updated contact: " .. result.contact.first_name .. " " .. result.contact.
   already equal (same label and value), adds the new ones through Aircall's `phone_details` /
   `email_details`, then removes the others — additions first, so a failure half-way never leaves
   the contact with fewer entries. If a step fails, the error says which steps were already done.
-  `phone_numbers` cannot be empty (a contact keeps a number); `emails = {}` removes every email.
+  `phone_numbers` cannot be empty (a contact keeps a number; leave it out to keep the current
+  ones); `emails = {}` removes every email.
+- Phone numbers and emails follow the rules of `create_contact`: each phone number in
+  international (E.164) form (`"+33612345678"`; spaces, dots, dashes and parentheses allowed),
+  each email an address. Invalid entries, an empty `phone_numbers` and blank text are refused
+  before any request, so nothing is half-changed.
 - The result is the contact as Aircall holds it after every step.
 """,
         ),

@@ -10,10 +10,16 @@ the function's docs, ``spec.py`` notes):
   token may not read the whole PBX;
 - ``get_call``: ``/CallHistory/{id}``, and on 404 the history list filtered by id;
 - extensions are colleagues seen through their extension number; users are colleagues.
+
+Ids reach a URL path only when they are what the PBX's ids are (strings of digits), and then
+percent-encoded as one segment: an id such as ``../Colleagues`` must never name another route (the
+HTTP client, and the PBX's web server, resolve ``..``). Other ids are only looked up through the
+lists' filters (query parameters), and an id the PBX does not know is ``not_found``.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from datetime import datetime
@@ -26,11 +32,13 @@ from ...errors import (
     NotFoundError,
     RejectedError,
     UpstreamError,
+    ValidationError,
 )
 from ...http.account_settings import rate_budget, request_timeout
 from ...http.endpoint import Endpoint
 from .. import embedded
 from . import normalize
+from .spec import LIMIT_MAX
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -42,6 +50,8 @@ if TYPE_CHECKING:
 WILDIX_CLOUD = "wildixin.com"
 USER_SCOPE_TTL_S = 600.0  # how long to remember that a token may read only its own history
 PREFIXES = {"get_call": "call-", "get_extension": "ext-"}
+PBX_ID = re.compile(r"[0-9]+")  # the form of the PBX's call record and colleague ids
+WALL_CLOCK = '"YYYY-MM-DD" or "YYYY-MM-DD HH:MM:SS" (ISO "YYYY-MM-DDTHH:MM:SS" too)'
 
 
 def pbx_origin(pbx_url: str) -> str:
@@ -90,6 +100,7 @@ class WildixClient:
                 endpoint = self._endpoints[key] = Endpoint(
                     embedded.origin_for(origin) + "/api/v1",
                     provider="Wildix",
+                    url_field="pbx_url",
                     headers={"Authorization": f"Bearer {token}"},
                     # the PBX API documents no limit: only an operator's own, if set
                     budget=rate_budget("wildix", rate, f"{origin}\n{token}"),
@@ -106,7 +117,7 @@ class WildixClient:
     def list_calls(
         self, endpoint: Endpoint, args: dict[str, Any], context: CallContext
     ) -> dict[str, Any]:
-        limit, page = args["limit"], args["page"]
+        limit, page = _limit(args, "list_calls"), args["page"]
         params: list[tuple[str, Any]] = [
             ("start", (page - 1) * limit),
             ("count", limit),
@@ -144,21 +155,26 @@ class WildixClient:
         self, endpoint: Endpoint, args: dict[str, Any], context: CallContext
     ) -> dict[str, Any]:
         call_id = _strip(args["id"], "get_call")
-        try:
-            data = _result(endpoint.request("GET", f"/CallHistory/{quote(call_id)}", context).data)
-        except NotFoundError:
-            # not on the direct route (older or another user's record): look in the history
-            result, _ = self._history(endpoint, context, [("filter[id]", call_id), ("count", 1)])
-            records = result.get("records") or []
-            if not records:
-                raise NotFoundError(
-                    f"wildix.get_call: the PBX has no call record {call_id!r} (neither "
-                    "/CallHistory/{id} nor the call history list knows it)",
-                    404,
-                ) from None
-            data = records[0]
-        if not isinstance(data, dict):
-            raise UpstreamError("wildix.get_call: the PBX's answer holds no call record")
+        data = None
+        if _is_pbx_id(call_id):
+            try:
+                reply = endpoint.request("GET", f"/CallHistory/{_segment(call_id)}", context)
+                data = _one(_result(reply.data), call_id, "get_call", "call record")
+            except NotFoundError:
+                pass  # not on the direct route (older or another user's record)
+        if data is None:  # look in the history (the id goes as a query parameter only)
+            params = [("filter[id]", call_id), ("count", 1)]
+            result, _ = self._history(endpoint, context, params)
+            data = _matching(result.get("records"), "id", call_id)
+        if data is None:
+            where = (
+                "neither /CallHistory/{id} nor the call history list knows it"
+                if _is_pbx_id(call_id)
+                else "the call history list does not know it" + _NOT_AN_ID["get_call"]
+            )
+            raise NotFoundError(
+                f"wildix.get_call: the PBX has no call record {call_id!r} ({where})", 404
+            )
         return normalize.call(data)
 
     # -- colleagues -----------------------------------------------------------------------------
@@ -166,7 +182,8 @@ class WildixClient:
     def list_extensions(
         self, endpoint: Endpoint, args: dict[str, Any], context: CallContext
     ) -> dict[str, Any]:
-        result = _list(endpoint, "/Colleagues/", context, _paging(args, sort="extension"))
+        params = _paging(args, "list_extensions", sort="extension")
+        result = _list(endpoint, "/Colleagues/", context, params)
         records = [r for r in result.get("records") or [] if isinstance(r, dict)]
         return {
             "extensions": [normalize.extension(r) for r in records],
@@ -180,23 +197,32 @@ class WildixClient:
     ) -> dict[str, Any]:
         number = _strip(args["id"], "get_extension")
         params = [("filter[extension]", number), ("count", 1)]
-        records = _list(endpoint, "/Colleagues/", context, params).get("records") or []
-        if records:
-            return normalize.extension(records[0])
-        try:  # not an extension number: perhaps a colleague's id
-            data = _result(endpoint.request("GET", f"/Colleagues/{quote(number)}", context).data)
-        except NotFoundError:
-            raise NotFoundError(
-                f"wildix.get_extension: the PBX has no extension {number!r} (and no colleague "
-                "with that id)",
-                404,
-            ) from None
-        return normalize.extension(data)
+        records = _list(endpoint, "/Colleagues/", context, params).get("records")
+        found = _matching(records, "extension", number)
+        if found is not None:
+            return normalize.extension(found)
+        if _is_pbx_id(number):  # not an extension number: perhaps a colleague's id
+            try:
+                reply = endpoint.request("GET", f"/Colleagues/{_segment(number)}", context)
+                found = _one(_result(reply.data), number, "get_extension", "colleague")
+            except NotFoundError:
+                pass
+        if found is not None and str(found.get("extension") or "").strip():
+            return normalize.extension(found)
+        if found is not None:
+            why = f"colleague {number!r} has no extension"
+        elif _is_pbx_id(number):
+            why = "and no colleague with that id"
+        else:
+            why = "no colleague has that extension" + _NOT_AN_ID["get_extension"]
+        raise NotFoundError(
+            f"wildix.get_extension: the PBX has no extension {number!r} ({why})", 404
+        )
 
     def list_users(
         self, endpoint: Endpoint, args: dict[str, Any], context: CallContext
     ) -> dict[str, Any]:
-        result = _list(endpoint, "/Colleagues/", context, _paging(args, sort="name"))
+        result = _list(endpoint, "/Colleagues/", context, _paging(args, "list_users", sort="name"))
         records = [r for r in result.get("records") or [] if isinstance(r, dict)]
         return {
             "users": [normalize.user(r) for r in records],
@@ -238,8 +264,19 @@ def _list(
     return result
 
 
-def _paging(args: dict[str, Any], *, sort: str) -> list[tuple[str, Any]]:
-    limit, page = args["limit"], args["page"]
+def _limit(args: dict[str, Any], function: str) -> int:
+    """``limit``, at most luagate's cap (the PBX states none): refused before any request."""
+    limit = args["limit"]
+    if limit > LIMIT_MAX:
+        raise ValidationError(
+            f"wildix.{function}: limit must be <= {LIMIT_MAX} (luagate's cap on one page; read"
+            f" further pages with page), got {limit}"
+        )
+    return limit
+
+
+def _paging(args: dict[str, Any], function: str, *, sort: str) -> list[tuple[str, Any]]:
+    limit, page = _limit(args, function), args["page"]
     return [("start", (page - 1) * limit), ("count", limit), ("sort", sort), ("dir", "ASC")]
 
 
@@ -248,23 +285,104 @@ def _count(value: Any, fallback: int) -> int:
     return number if number is not None else fallback
 
 
+_NOT_AN_ID = {
+    "get_call": ', and call record ids are strings of digits such as "8289", also written'
+    ' "call-8289"',
+    "get_extension": ", and extension numbers and colleague ids are strings of digits such as"
+    ' "456", also written "ext-456"',
+}
+_ID_FORM = {
+    "get_call": 'a call record id, a string of digits such as "8289" (or "call-8289")',
+    "get_extension": 'an extension number or colleague id, a string of digits such as "456" (or'
+    ' "ext-456")',
+}
+
+
 def _strip(value: str, function: str) -> str:
-    """The id as the PBX knows it: the reference's examples write ``call-123`` and ``ext-456``."""
+    """The id as the PBX knows it: the reference's examples write ``call-123`` and ``ext-456``.
+
+    A blank id is a validation error (the spec's ``min_length`` says so first; this guards direct
+    use of the client), a bare prefix names nothing the PBX has: ``not_found``."""
     text = str(value).strip()
+    if not text:
+        raise ValidationError(
+            f"wildix.{function}: id must not be blank: give {_ID_FORM[function]}; got {value!r}"
+        )
     prefix = PREFIXES[function]
-    return text[len(prefix) :] if text.lower().startswith(prefix) else text
+    if text.lower().startswith(prefix):
+        text = text[len(prefix) :]
+    if not text:
+        what = "call record" if function == "get_call" else "extension"
+        raise NotFoundError(
+            f"wildix.{function}: {value!r} names no {what} (nothing follows {prefix!r}): give"
+            f" {_ID_FORM[function]}",
+            404,
+        )
+    return text
+
+
+def _is_pbx_id(text: str) -> bool:
+    """Can this be a PBX id (and so go in a URL path)? The PBX's ids are strings of digits."""
+    return PBX_ID.fullmatch(text) is not None
+
+
+def _segment(text: str) -> str:
+    """An id as exactly one path segment: every character but letters, digits and ``-._~``
+    percent-encoded (``/``, ``?``, ``#``, ``%`` included)."""
+    return quote(text, safe="")
+
+
+def _same_id(given: Any, wanted: str) -> bool:
+    return given is not None and str(given).strip() == wanted
+
+
+def _one(data: Any, wanted: str, function: str, what: str) -> dict[str, Any]:
+    """The one record a ``.../{id}`` route answered, or an upstream error: a list or another
+    record is never handed back as the one asked for."""
+    if not isinstance(data, dict) or "records" in data:
+        raise UpstreamError(f"wildix.{function}: the PBX's answer holds no {what}")
+    if "id" in data and not _same_id(data["id"], wanted):
+        raise UpstreamError(
+            f"wildix.{function}: asked for {what} {wanted!r}, the PBX answered with {data['id']!r}"
+        )
+    return data
+
+
+def _matching(records: Any, field: str, wanted: str) -> dict[str, Any] | None:
+    """The first listed record whose ``field`` is ``wanted``: a filter the PBX ignored or read
+    loosely does not pass another record off as the one asked for."""
+    for record in records if isinstance(records, list) else ():
+        if isinstance(record, dict) and _same_id(record.get(field), wanted):
+            return record
+    return None
 
 
 def _pbx_time(value: str, name: str, end_of_day: bool) -> str:
     """``YYYY-MM-DD HH:MM:SS`` as the PBX compares it (its local time); a bare date is the whole
-    day; a date-time is taken as written, as the PBX's local wall-clock time."""
-    instant = parse_instant(value, where="wildix.list_calls", name=name)  # checks the form
-    if is_date_only(value):
+    day; a date-time is taken as written, as the PBX's local wall-clock time.
+
+    A time-zone offset (``Z``, ``+05:00``) is refused: the PBX filters on its own local time,
+    whose offset luagate cannot know before asking (each record's ``timezone`` tells it
+    afterwards, and it changes with daylight saving time), so no conversion would be honest."""
+    where = "wildix.list_calls"
+    instant = parse_instant(value, where=where, name=name)  # checks the form
+    text = value.strip()
+    if is_date_only(text):
         return instant.strftime("%Y-%m-%d") + (" 23:59:59" if end_of_day else " 00:00:00")
     try:
-        wall = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        wall = datetime.fromisoformat(text.replace("z", "Z"))
     except ValueError:
-        wall = instant
+        raise ValidationError(
+            f"{where}: {name} must be a date or a date-time in the PBX's local time,"
+            f" {WALL_CLOCK}; got {value!r}"
+        ) from None
+    if wall.tzinfo is not None:
+        raise ValidationError(
+            f"{where}: {name} must be in the PBX's local time, without a time zone: {WALL_CLOCK};"
+            f" got {value!r}. The PBX compares call times on its own clock, whose UTC offset"
+            " luagate cannot know before the call (each call's `timezone` field shows it): write"
+            " the date-time as the PBX's clock reads it"
+        )
     return wall.strftime("%Y-%m-%d %H:%M:%S")
 
 

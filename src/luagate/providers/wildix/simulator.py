@@ -2,7 +2,8 @@
 
 Several PBXes share one host: the token says which PBX a request is for, and which colleague it
 acts as (admin tokens act as admins). It speaks what a PBX speaks: ``Authorization: Bearer <token>``
-(or ``?token=``); routes matched case-insensitively, with or without a trailing slash; every answer
+(or ``?token=``); routes matched case-insensitively, with or without a trailing slash, on the
+path as sent (see :func:`route`: an encoded ``/`` in an id stays inside its segment); every answer
 in the ``{"type": "result"|"error", ...}`` envelope, lists as ``{"total": "<n>", "records": [...]}``
 with every value a string (see :mod:`.sim_query` for the list parameters). Status codes:
 
@@ -26,6 +27,7 @@ import math
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote, unquote
 
 from starlette.applications import Starlette
 from starlette.datastructures import Headers, QueryParams
@@ -136,12 +138,32 @@ _ROUTES: tuple[tuple[tuple[str | None, ...], Handler, bool], ...] = (
 )
 
 
-def route(path: str) -> tuple[Handler, bool, list[str]] | None:
-    """The handler, admin flag and path parameters for a path, or None: no such route."""
-    trimmed = path.rstrip("/")
-    if not trimmed.lower().startswith("/api/v1/"):
+def path_segments(raw_path: str) -> list[str]:
+    """A raw (still percent-encoded) path's segments, as a web server resolves them.
+
+    The path is split on its literal ``/`` first, then each segment is decoded: ``%2F`` in an id
+    stays inside that segment. Dot segments (``.``, ``..``, also written ``%2E``) are resolved as
+    RFC 3986 says and HTTP servers do, never above the root. Empty segments are kept (a trailing
+    slash is dropped): ``//`` names no route."""
+    out: list[str] = []
+    for part in raw_path.split("?", 1)[0].rstrip("/").split("/")[1:]:
+        segment = unquote(part)
+        if segment == ".":
+            continue
+        if segment == "..":
+            if out:
+                out.pop()
+            continue
+        out.append(segment)
+    return out
+
+
+def route(raw_path: str) -> tuple[Handler, bool, list[str]] | None:
+    """The handler, admin flag and path parameters for a raw path, or None: no such route."""
+    parts = path_segments(raw_path)
+    if len(parts) < 3 or [p.lower() for p in parts[:2]] != ["api", "v1"]:
         return None
-    segments = trimmed[len("/api/v1/") :].split("/")
+    segments = parts[2:]
     for pattern, handler, admin_only in _ROUTES:
         if len(pattern) != len(segments) or "" in segments:
             continue
@@ -244,7 +266,8 @@ class WildixSimulator:
         return {"Retry-After": self._retry_after(name)}
 
     async def _endpoint(self, request: Request) -> Response:
-        found = route(request.url.path)
+        raw = request.scope.get("raw_path")  # as sent; "path" is already decoded
+        found = route(raw.decode("latin-1") if raw else quote(request.url.path))
         if found is None or request.method not in ("GET", "HEAD"):
             return JSONResponse(NO_ROUTE, 404)
         handler, admin_only, args = found

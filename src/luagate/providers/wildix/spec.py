@@ -96,6 +96,11 @@ _LIMIT = Field("limit", "integer", "maximum number of records per page")
 
 # --- Parameters shared by several functions ---------------------------------------------------
 
+LIMIT_MAX = 1000
+"""luagate's own cap on ``limit``: the PBX API states none (its default pages are 100 call records
+and 1500 colleagues). The client enforces it before any request and the notes state it: the
+parameter's description is the reference's own text, which states no maximum."""
+
 _PAGE = Param(
     "page",
     "integer",
@@ -211,11 +216,18 @@ limit = 50
             ),
             notes="""
 - Reads the PBX's call history (`GET /api/v1/PBX/CallHistory/`) with offset paging: `start` =
-  (page − 1) × limit, `count` = limit, newest first (`sort=start`, `dir=DESC`).
+  (page − 1) × limit, `count` = limit, newest first (`sort=start`, `dir=DESC`). `limit` is at most
+  1000: luagate's own cap (the PBX API states none; its default page is 100 records); a larger
+  value is a `validation` error before any request.
 - `date_from`/`date_to` become `filter[start][from]`/`filter[start][to]` in the PBX's
   `YYYY-MM-DD HH:MM:SS` form, compared with the PBX's local times. A bare date widens to the whole
   day (`date_from` from 00:00:00, `date_to` until 23:59:59), so `date_from = date_to = "2026-01-31"`
-  is that one day; a date-time is taken as written, as the PBX's local wall-clock time.
+  is that one day; a date-time is taken as written, as the PBX's local wall-clock time:
+  `"2026-01-31 08:30:00"` or `"2026-01-31T08:30:00"`, without a time zone.
+- A time-zone offset (`"2026-01-31T08:30:00Z"`, `"...+05:00"`) is refused with a `validation`
+  error naming the parameter: the PBX filters on its own clock, whose UTC offset luagate cannot
+  know before the call (each call's `timezone` shows it afterwards, and it changes with daylight
+  saving time), so converting would be a guess. Write the time as the PBX's clock reads it.
 - The whole PBX's history needs an admin-level token. When the PBX refuses it (403), luagate reads
   the token owner's own history (`GET /api/v1/CallHistory/`) instead and says so in `scope`
   (`"user"`); it remembers that for the token for 10 minutes.
@@ -238,6 +250,7 @@ limit = 50
                     "string",
                     "The unique identifier of the call record",
                     required=True,
+                    min_length=1,
                 ),
             ),
             returns=_CALL,
@@ -259,6 +272,10 @@ print("To: " .. result.to)
   `list_calls`. Only when both know nothing is the result a `not_found` error.
 - Ids are the PBX's, strings of digits. The reference's examples write ids as `"call-123"`: a
   `call-` prefix is read as the id that follows.
+- Only an id of digits goes in the URL path (percent-encoded, as one segment); any other id is
+  looked up only in the history list, so it can never reach another route, and unless the PBX has
+  it the answer is `not_found`. A blank id is a `validation` error; a bare `"call-"` is
+  `not_found`. The result is always one call record, shaped as above.
 """,
         ),
         FunctionSpec(
@@ -292,6 +309,7 @@ end
                 ),
             ),
             notes="""
+- `limit` is at most 1000 (luagate's own cap; the PBX API states none).
 - A Wildix PBX has no extension resource of its own: an extension is a colleague's `extension`.
   luagate reads the colleagues (`GET /api/v1/Colleagues/`, offset paging, ordered by extension)
   and gives each as `id` and `number` (both the extension number, so an `id` works in
@@ -310,6 +328,7 @@ end
                     "string",
                     "The unique identifier of the extension",
                     required=True,
+                    min_length=1,
                 ),
             ),
             returns=_EXTENSION,
@@ -327,6 +346,10 @@ print("User: " .. result.user_name)
   it, tries it as a colleague id (`GET /api/v1/Colleagues/{id}`); else `not_found`.
 - The reference's examples write ids as `"ext-456"`: an `ext-` prefix is read as the extension
   number that follows.
+- Only an id of digits goes in the URL path (percent-encoded, as one segment); any other id is
+  looked up only through the filter, so it can never reach another route. A blank id is a
+  `validation` error; a bare `"ext-"`, or a colleague without an extension, is `not_found`. The
+  result is always one extension, shaped as above.
 """,
         ),
         FunctionSpec(
@@ -360,6 +383,7 @@ end
                 ),
             ),
             notes="""
+- `limit` is at most 1000 (luagate's own cap; the PBX API states none).
 - Users are the PBX's colleagues (`GET /api/v1/Colleagues/`, offset paging, ordered by name).
   `id` is the colleague id (a string, not the extension number); empty optional fields are null;
   every field the PBX sends is kept.
