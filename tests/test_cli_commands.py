@@ -23,6 +23,7 @@ from luagate.cli import call_command, common, main
 from luagate.gateway.gateway import Gateway
 
 SECRET = "s3cr3t-T0KEN-value-42"
+PHONE = ("--phone-numbers", '{"label": "Work", "value": "+33612345678"}')
 OTHER_SECRET = "another-SECRET-987"
 
 
@@ -204,8 +205,8 @@ def test_status_before_and_after_configure(cli):
         "provider": "aircall",
         "title": "Aircall",
         "configured": False,
-        "accounts": [],
-        "default_account": None,
+        "accounts": [{"name": "demo", "ready": True, "built_in": True}],
+        "default_account": "demo",
         "demo": True,  # meanwhile its calls go to the built-in demo account
         "functions": 8,
         "policy": {"read": "allow", "write": "ask"},
@@ -275,7 +276,7 @@ def test_configure_stdin_json_unset_default_delete(cli):
     assert status["default_account"] == "default"
 
     run = cli("configure", "aircall", "--account", "sales", "--delete")
-    assert run.code == 1
+    assert run.code == 2  # like --default for an unknown account: a usage error
     assert "no stored account 'sales'" in run.err
 
 
@@ -544,8 +545,8 @@ def test_array_flags(cli):
     args = dry(
         cli,
         "aircall.create_contact",
-        "--phone-numbers", '{"label": "Work", "value": "+33 1"}',
-        "--phone-numbers", '{"label": "Mobile", "value": "+33 6"}',
+        "--phone-numbers", '{"label": "Work", "value": "+33 1 23 45 67 89"}',
+        "--phone-numbers", '{"label": "Mobile", "value": "+33 6 12 34 56 78"}',
     )  # fmt: skip
     assert [p["label"] for p in args["phone_numbers"]] == ["Work", "Mobile"]
 
@@ -712,25 +713,25 @@ def test_an_unreachable_provider_is_a_network_error_without_the_secret(cli):
 
 def test_write_under_ask_is_refused_headless(cli, stub):
     configure_aircall(cli)
-    run = cli("call", "aircall.create_contact", "--first-name", "Ada")
+    run = cli("call", "aircall.create_contact", "--first-name", "Ada", *PHONE)
     assert run.code == 1
     assert "error[policy]" in run.err and "--force" in run.err
     assert stub.calls == []
 
-    run = cli("call", "aircall.create_contact", "--first-name", "Ada", "--force", "--json")
+    run = cli("call", "aircall.create_contact", "--first-name", "Ada", *PHONE, "--force", "--json")
     assert run.code == 0, run
     assert run.json["meta"]["permission_bypassed"] is True
     assert run.json["meta"]["operation"] == "write"
-    assert len(stub.calls) == 1 and stub.calls[0]["args"] == {"first_name": "Ada"}
+    assert len(stub.calls) == 1 and stub.calls[0]["args"]["first_name"] == "Ada"
 
 
 def test_force_bypasses_deny_too(cli, stub):
     configure_aircall(cli)
     cli("configure", "aircall", "--write", "deny")
-    run = cli("call", "aircall.create_contact", "--first-name", "Ada", "--json")
+    run = cli("call", "aircall.create_contact", "--first-name", "Ada", *PHONE, "--json")
     assert run.code == 1
     assert run.json["error"]["type"] == "policy" and "'deny'" in run.json["error"]["message"]
-    run = cli("call", "aircall.create_contact", "--first-name", "Ada", "--force", "--json")
+    run = cli("call", "aircall.create_contact", "--first-name", "Ada", *PHONE, "--force", "--json")
     assert run.code == 0 and run.json["meta"]["permission_bypassed"] is True
     # force bypasses only the policy: validation still applies
     run = cli("call", "aircall.update_contact", "--first-name", "Ada", "--force", "--json")
@@ -741,17 +742,19 @@ def test_force_bypasses_deny_too(cli, stub):
 def test_write_allowed_by_policy(cli, stub):
     configure_aircall(cli)
     cli("configure", "aircall", "--write", "allow")
-    run = cli("call", "aircall.create_contact", "--first-name", "Ada", "--json")
+    run = cli("call", "aircall.create_contact", "--first-name", "Ada", *PHONE, "--json")
     assert run.code == 0 and run.json["meta"]["permission_bypassed"] is False
 
 
 def test_a_person_at_the_terminal_is_asked(cli, stub):
     configure_aircall(cli)
-    run = cli("call", "aircall.create_contact", "--first-name", "Ada", stdin=TTYInput("y\n"))
+    run = cli(
+        "call", "aircall.create_contact", "--first-name", "Ada", *PHONE, stdin=TTYInput("y\n")
+    )
     assert run.code == 0, run
     assert "Allow aircall.create_contact (write) on account default? [y/N]" in run.err
     assert len(stub.calls) == 1
-    run = cli("call", "aircall.create_contact", "--first-name", "Ada", stdin=TTYInput("\n"))
+    run = cli("call", "aircall.create_contact", "--first-name", "Ada", *PHONE, stdin=TTYInput("\n"))
     assert run.code == 1 and "was not approved" in run.err
     assert len(stub.calls) == 1
 

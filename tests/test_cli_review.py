@@ -270,3 +270,22 @@ def test_a_call_timeout_ends_a_long_rate_limit_wait_at_once(tmp_path):
     assert envelope["error"]["type"] == "rate_limited", envelope
     assert took < 3, took  # it did not sit out a wait it could never finish
     assert "60" in envelope["error"]["message"]
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("aircal", "aircall"), ("stauts", "status")])
+def test_a_misspelled_command_or_provider_gets_a_suggestion(capsys, typed, meant):
+    assert main([typed, "list_calls"]) == 2
+    err = capsys.readouterr().err
+    assert f"luagate: error: unknown command {typed!r}. Did you mean: {meant}" in err, err
+    assert "providers: aircall, wildix" in err
+
+
+def test_help_mentions_the_provider_shortcuts(capsys):
+    assert main(["--help"]) == 0
+    assert "luagate aircall sales list_calls" in capsys.readouterr().out
+
+
+def test_an_empty_script_on_stdin_is_a_usage_error(home):
+    p = luagate("lua", env_home=home)  # stdin is /dev/null: nothing was piped
+    assert p.returncode == 2
+    assert "stdin was empty" in p.stderr

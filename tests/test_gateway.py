@@ -18,6 +18,9 @@ from luagate.gateway.lua_host import GatewayHost
 
 SECRET = "tok-Zq81-very-secret-value"
 
+# a contact Aircall accepts, as a Lua table
+ADA = '{first_name = "Ada", phone_numbers = {{label = "Work", value = "+33612345678"}}}'
+
 
 class StubClient:
     """Stands in for a provider client: records what reached it, answers with canned data."""
@@ -227,7 +230,10 @@ def test_env_references_resolve_at_use(home, stub):
 
 
 def test_write_is_ask_by_default_and_refused_headless(gateway, stub):
-    e = gateway.call("aircall.create_contact", {"first_name": "Ada"})
+    e = gateway.call(
+        "aircall.create_contact",
+        {"first_name": "Ada", "phone_numbers": [{"label": "Work", "value": "+33612345678"}]},
+    )
     assert e["error"]["type"] == "policy"
     assert "--force" in e["error"]["message"]
     assert "luagate configure aircall --write allow" in e["error"]["message"]
@@ -235,7 +241,11 @@ def test_write_is_ask_by_default_and_refused_headless(gateway, stub):
 
 
 def test_force_bypasses_policy_only(gateway, stub):
-    e = gateway.call("aircall.create_contact", {"first_name": "Ada"}, force=True)
+    e = gateway.call(
+        "aircall.create_contact",
+        {"first_name": "Ada", "phone_numbers": [{"label": "Work", "value": "+33612345678"}]},
+        force=True,
+    )
     assert e["success"], e
     assert e["meta"]["permission_bypassed"] is True
     e = gateway.call("aircall.create_contact", {"first_name": 7}, force=True)
@@ -249,18 +259,21 @@ def test_deny_and_allow(gateway, store, stub):
     e = gateway.call("aircall.list_users")
     assert e["error"]["type"] == "policy" and "'deny'" in e["error"]["message"]
     store.set_policy("aircall", read="allow", write="allow")
-    assert gateway.call("aircall.create_contact", {"first_name": "Ada"})["success"]
+    assert gateway.call(
+        "aircall.create_contact",
+        {"first_name": "Ada", "phone_numbers": [{"label": "Work", "value": "+33612345678"}]},
+    )["success"]
 
 
 def test_policy_applies_inside_lua(any_executor, gateway, stub):
     e = any_executor.run(
-        'local r = app.integrations.aircall.create_contact({first_name = "Ada"})',
+        "local r = app.integrations.aircall.create_contact(" + ADA + ")",
         GatewayHost(gateway),
     )
     assert e.error.type == "policy"
     assert stub.calls == []
     e = any_executor.run(
-        'return app.integrations.aircall.create_contact({first_name = "Ada"})["function"]',
+        "return app.integrations.aircall.create_contact(" + ADA + ")['function']",
         GatewayHost(gateway, force=True),
     )
     assert e.result == "aircall.create_contact"

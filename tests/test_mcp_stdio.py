@@ -19,6 +19,9 @@ print("calls:", #calls.calls)
 return { calls = #calls.calls, first_user = users.users[1].name ~= nil }
 """
 
+# a contact Aircall accepts, as a Lua table
+ADA = '{first_name = "Ada", phone_numbers = {{label = "Work", value = "+33612345678"}}}'
+
 
 def test_default_server_over_stdio(tmp_path: Path) -> None:
     async def body(session: ClientSession):
@@ -93,7 +96,7 @@ def test_default_server_over_stdio(tmp_path: Path) -> None:
 def test_flags_select_narrow_and_limit(tmp_path: Path) -> None:
     home = make_home(tmp_path, aircall="allow")  # the provider itself would allow writes
     args = ["--functions", "--write", "deny", "--provider", "aircall", "--timeout", "5"]
-    write = 'return app.integrations.aircall.create_contact({ first_name = "Ada" })'
+    write = "return app.integrations.aircall.create_contact(" + ADA + ")"
 
     async def body(session: ClientSession):
         got = {"tools": (await session.list_tools()).tools}

@@ -67,9 +67,17 @@ def test_the_gateway_ceiling_refuses_writes_even_with_force(tmp_path: Path) -> N
     gateway = Gateway(store, notify=None, ceiling={"write": "deny"})
     assert gateway.effective_policy("aircall")["write"] == "deny"
     with pytest.raises(PolicyError, match="--write deny"):
-        gateway.check("aircall.create_contact", {"first_name": "A"}, force=True)
+        gateway.check(
+            "aircall.create_contact",
+            {"first_name": "A", "phone_numbers": [{"label": "W", "value": "+33612345678"}]},
+            force=True,
+        )
     gateway.check("aircall.list_calls", {})  # reads untouched
-    envelope = gateway.call("aircall.create_contact", {"first_name": "A"}, force=True)
+    envelope = gateway.call(
+        "aircall.create_contact",
+        {"first_name": "A", "phone_numbers": [{"label": "W", "value": "+33612345678"}]},
+        force=True,
+    )
     assert envelope["error"]["type"] == "policy"
     assert Gateway(store, notify=None).effective_policy("aircall")["write"] == "allow"
 

@@ -88,6 +88,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="luagate",
         description="Run agent-written Lua scripts in a sandbox whose only door is app.*",
+        epilog="Shortcuts: luagate PROVIDER lists its functions (luagate aircall); luagate "
+        "PROVIDER [ACCOUNT] FUNCTION [ARGS] calls one (luagate aircall sales list_calls "
+        "--per-page 5), as luagate call does.",
     )
     parser.add_argument("--version", action="version", version=f"luagate {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -103,6 +106,17 @@ def expand_shortcut(argv: list[str]) -> list[str]:
     from ..providers.registry import PROVIDER_NAMES
 
     if not argv or argv[0] not in PROVIDER_NAMES:
+        if argv and not argv[0].startswith("-") and argv[0] not in COMMAND_MODULES:
+            from ..suggest import close_matches
+
+            close = close_matches(argv[0], [*PROVIDER_NAMES, *COMMAND_MODULES], n=2, cutoff=0.6)
+            if close:  # argparse would list the commands but not the providers
+                from .common import usage
+
+                raise usage(
+                    f"unknown command {argv[0]!r}. Did you mean: {', '.join(close)}? Commands:"
+                    f" {', '.join(COMMAND_MODULES)}; providers: {', '.join(PROVIDER_NAMES)}"
+                )
         return argv
     provider, rest = argv[0], argv[1:]
     if not rest or rest[0].startswith("-"):
@@ -157,9 +171,11 @@ def main(argv: list[str] | None = None) -> int:
 
             if not isinstance(e, UsageError):
                 raise
+            from ..providers.registry import PROVIDER_NAMES
             from .common import report
 
-            return report(e, json_mode=_WANTS_JSON[0], prog=f"luagate {argv[0]}")
+            prog = f"luagate {argv[0]}" if argv[0] in PROVIDER_NAMES else "luagate"
+            return report(e, json_mode=_WANTS_JSON[0], prog=prog)
         if argv[:1] == ["call"]:
             from . import call_command
 

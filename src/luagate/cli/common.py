@@ -121,6 +121,40 @@ def port_number(text: str) -> int:
     return port
 
 
+def limits_from_flags(args: Any) -> Any:
+    """The script limits that ``--timeout``/``--memory``/``--max-output``/``--max-calls`` ask
+    for (``luagate lua`` and ``luagate serve`` share them); a usage error naming the flag."""
+    from ..errors import UsageError
+    from ..lua.limits import MIB, Limits
+
+    flags = {
+        "--timeout": args.timeout,
+        "--memory": args.memory,
+        "--max-output": args.max_output,
+        "--max-calls": args.max_calls,
+    }
+    for flag, value in flags.items():
+        if value is not None and not value > 0:
+            raise usage(f"{flag} must be a positive number, got {value:g}")
+    if args.memory is not None and args.memory < 1:
+        raise usage(f"--memory must be at least 1 (MiB), got {args.memory:g}")
+    requested = {
+        "timeout_s": args.timeout,
+        "memory_bytes": None if args.memory is None else int(args.memory * MIB),
+        "output_bytes": args.max_output,
+        "max_calls": args.max_calls,
+    }
+    try:
+        return Limits(**{k: v for k, v in requested.items() if v is not None})
+    except UsageError as e:  # beyond a ceiling: say which flag
+        names = {"timeout_s": "--timeout", "memory_bytes": "--memory"}
+        names |= {"output_bytes": "--max-output", "max_calls": "--max-calls"}
+        message = e.message
+        for field, flag in names.items():
+            message = message.replace(field, flag)
+        raise usage(message) from None
+
+
 def usage(message: str) -> LuagateError:
     from ..errors import UsageError
 

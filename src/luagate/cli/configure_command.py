@@ -175,6 +175,7 @@ def configure(spec: ProviderSpec, args: argparse.Namespace) -> dict[str, Any]:
         store.set_default(spec, account)
     if (
         not args.default
+        and account != "default"  # an account named "default" is the default by its name
         and default_before is not None
         and default_before in store.accounts(spec)
         and store.default_account(spec) != default_before

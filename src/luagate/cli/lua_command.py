@@ -52,7 +52,11 @@ def _read_source(args: argparse.Namespace) -> bytes | None:
     if args.code is not None:
         return args.code.encode("utf-8", "surrogateescape")
     if args.file == "-" or (args.file is None and not sys.stdin.isatty()):
-        return sys.stdin.buffer.read()
+        source = sys.stdin.buffer.read()
+        if args.file is None and not source.strip():  # nothing piped: no script was given
+            _usage("give a script FILE, -e CODE, or pipe a script on stdin (stdin was empty)")
+            return None
+        return source
     if args.file is None:
         _usage("give a script FILE, -e CODE, or pipe a script on stdin")
         return None
@@ -69,28 +73,14 @@ def _usage(message: str) -> None:
 
 
 def _limits(args: argparse.Namespace) -> Any:
-    from ..lua.limits import MIB, Limits
+    from ..errors import UsageError
+    from .common import limits_from_flags
 
-    flags = {
-        "--timeout": args.timeout,
-        "--memory": args.memory,
-        "--max-output": args.max_output,
-        "--max-calls": args.max_calls,
-    }
-    for flag, value in flags.items():
-        if value is not None and not value > 0:
-            _usage(f"{flag} must be a positive number, got {value:g}")
-            return None
-    if args.memory is not None and args.memory < 1:
-        _usage(f"--memory must be at least 1 (MiB), got {args.memory:g}")
+    try:
+        return limits_from_flags(args)
+    except UsageError as e:
+        _usage(e.message)
         return None
-    requested = {
-        "timeout_s": args.timeout,
-        "memory_bytes": None if args.memory is None else int(args.memory * MIB),
-        "output_bytes": args.max_output,
-        "max_calls": args.max_calls,
-    }
-    return Limits(**{k: v for k, v in requested.items() if v is not None})
 
 
 def _write(text: str) -> None:

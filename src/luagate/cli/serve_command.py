@@ -66,16 +66,10 @@ def _error(message: str) -> None:
 
 def _limits(args: argparse.Namespace) -> Any:
     from ..errors import UsageError
-    from ..lua.limits import MIB, Limits
+    from .common import limits_from_flags
 
-    requested = {
-        "timeout_s": args.timeout,
-        "memory_bytes": None if args.memory is None else int(args.memory * MIB),
-        "max_calls": args.max_calls,
-        "output_bytes": args.max_output,
-    }
     try:
-        return Limits(**{k: v for k, v in requested.items() if v is not None})
+        return limits_from_flags(args)
     except UsageError as e:
         _error(e.message)
         return None

@@ -71,6 +71,6 @@ def check(
         raise PolicyError(f"{function.full_name} was not approved")
     raise PolicyError(
         f"{function.full_name} is a {function.kind} function and {provider}'s {function.kind} "
-        f"policy is 'ask', with no one to ask here. Allow this call with --force "
-        f"(force=True), or always: {fix}"
+        f"policy is 'ask', with no one to ask here. Allow this call with --force (in "
+        f"Python: force=True), or always: {fix}"
     )

@@ -71,7 +71,7 @@ class RateBudget:
             return max(0.0, self._held_until - self._clock())
 
     def describe(self) -> str:
-        return f"{self.limit} requests per {_seconds(self.window_s)}"
+        return f"{self.limit} request{'' if self.limit == 1 else 's'} per {_seconds(self.window_s)}"
 
 
 def _seconds(s: float) -> str:
