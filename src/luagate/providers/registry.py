@@ -50,26 +50,30 @@ def demo_account(name: str) -> dict[str, str] | None:
     return dict(module.CREDENTIALS)
 
 
+_checks: dict[str, Any] = {}
+
+
+def _checks_module(name: str) -> Any:
+    """``luagate.providers.<name>.checks``, or None (looked up once: every call asks)."""
+    if name not in _checks:
+        try:
+            _checks[name] = importlib.import_module(f"luagate.providers.{name}.checks")
+        except ModuleNotFoundError as e:
+            if e.name not in (f"luagate.providers.{name}.checks", f"luagate.providers.{name}"):
+                raise
+            _checks[name] = None
+    return _checks[name]
+
+
 def provider_checks(name: str) -> Callable[[str, dict[str, Any]], None] | None:
     """The provider's own checks of a validated call (``luagate.providers.<name>.checks.check``:
     what its API refuses beyond the spec, e.g. a contact without a phone number), if it has
     any. Light modules: a dry run runs them, so that it agrees with a real call."""
-    try:
-        module = importlib.import_module(f"luagate.providers.{name}.checks")
-    except ModuleNotFoundError as e:
-        if e.name not in (f"luagate.providers.{name}.checks", f"luagate.providers.{name}"):
-            raise
-        return None
-    return module.check
+    module = _checks_module(name)
+    return None if module is None else module.check
 
 
 def provider_account_check(name: str) -> Callable[..., None] | None:
     """``check_account_field(field, value, account)`` of the provider's checks module: what a
     value must be before ``luagate configure`` stores it (raises NotConfiguredError)."""
-    try:
-        module = importlib.import_module(f"luagate.providers.{name}.checks")
-    except ModuleNotFoundError as e:
-        if e.name not in (f"luagate.providers.{name}.checks", f"luagate.providers.{name}"):
-            raise
-        return None
-    return getattr(module, "check_account_field", None)
+    return getattr(_checks_module(name), "check_account_field", None)
