@@ -28,8 +28,10 @@ for _, call in ipairs(calls) do
     who = cache[call.from] or call.from
     if cache[call.from] then known = known + 1 else strangers = strangers + 1 end
   end
+  -- Aircall's status is "done" for every finished call: answered_at says whether anyone picked up
+  local outcome = (call.answered_at ~= nil and call.answered_at ~= json.null) and "answered" or "missed"
   print(("%s  %4ds  %-8s %s"):format(
-    os.date("!%Y-%m-%d %H:%M", call.started_at), call.duration, call.status, who))
+    os.date("!%Y-%m-%d %H:%M", call.started_at), call.duration, outcome, who))
 end
 
 return { calls = #calls, from_contacts = known, from_other_numbers = strangers }
