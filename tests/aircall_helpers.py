@@ -7,6 +7,8 @@ import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from luagate.accounts.store import AccountStore
 from luagate.gateway.gateway import Gateway
 from luagate.providers.aircall.sim_data import default_companies
@@ -59,3 +61,23 @@ def make_gateway(
 
 def requests_to(simulator: AircallSimulator, path: str, method: str = "GET") -> list:
     return simulator.log.matching(method, path)
+
+
+# Fixtures for the Aircall test modules, which import them: one simulator per module, served over
+# loopback, its request log and faults cleared around each test.
+
+
+@pytest.fixture(scope="module")
+def served():
+    simulator, server = start_simulator()
+    yield simulator, server.url
+    server.stop()
+
+
+@pytest.fixture
+def simulator(served):
+    simulator = served[0]
+    simulator.log.clear()
+    simulator.faults.clear()
+    yield simulator
+    simulator.faults.clear()

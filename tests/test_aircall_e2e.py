@@ -7,24 +7,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from aircall_helpers import make_gateway, requests_to, start_simulator
+from aircall_helpers import make_gateway, requests_to, served, simulator  # noqa: F401 (fixtures)
 
 from luagate.providers.aircall.spec import SPEC
-
-
-@pytest.fixture(scope="module")
-def served():
-    simulator, server = start_simulator()
-    yield simulator, server.url
-    server.stop()
-
-
-@pytest.fixture
-def simulator(served):
-    simulator = served[0]
-    simulator.log.clear()
-    simulator.faults.clear()
-    return simulator
 
 
 @pytest.fixture

@@ -8,25 +8,15 @@ import json
 import time
 
 import pytest
-from aircall_helpers import make_gateway, requests_to, start_simulator
+from aircall_helpers import (  # noqa: F401 (served, simulator: fixtures)
+    make_gateway,
+    requests_to,
+    served,
+    simulator,
+    start_simulator,
+)
 
 from luagate.cli import main
-
-
-@pytest.fixture(scope="module")
-def served():
-    simulator, server = start_simulator()
-    yield simulator, server.url
-    server.stop()
-
-
-@pytest.fixture
-def simulator(served):
-    simulator = served[0]
-    simulator.log.clear()
-    simulator.faults.clear()
-    yield simulator
-    simulator.faults.clear()
 
 
 @pytest.fixture

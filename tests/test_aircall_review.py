@@ -11,7 +11,7 @@ import time
 
 import httpx
 import pytest
-from aircall_helpers import make_gateway, requests_to, start_simulator
+from aircall_helpers import make_gateway, requests_to, served, simulator  # noqa: F401 (fixtures)
 
 from luagate.errors import RateLimitedError, UpstreamError, UpstreamTimeoutError, ValidationError
 from luagate.http.context import CallContext
@@ -20,22 +20,6 @@ from luagate.lua.limits import Limits
 from luagate.providers.aircall import checks
 
 NOT_RESENT = "(not re-sent: the request may have been carried out)"
-
-
-@pytest.fixture(scope="module")
-def served():
-    simulator, server = start_simulator()
-    yield simulator, server.url
-    server.stop()
-
-
-@pytest.fixture
-def simulator(served):
-    simulator = served[0]
-    simulator.log.clear()
-    simulator.faults.clear()
-    yield simulator
-    simulator.faults.clear()
 
 
 @pytest.fixture

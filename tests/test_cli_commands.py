@@ -11,12 +11,12 @@ import io
 import json
 import os
 import shlex
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import luagate
 
 from luagate.catalog.spec import Field, Param
 from luagate.cli import call_command, common, main
@@ -835,19 +835,6 @@ def test_the_secret_never_appears_anywhere(cli, home, stub, monkeypatch):
 
 
 # -- the real entry point --------------------------------------------------------------------------
-
-
-def luagate(home: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LUAGATE_")}
-    env["LUAGATE_HOME"] = str(home)
-    return subprocess.run(
-        [sys.executable, "-m", "luagate", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
 
 
 def test_subprocess_configure_call_and_docs(home):

@@ -7,11 +7,11 @@ import io
 import json
 import os
 import socket
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import luagate
 
 from luagate.cli import main
 
@@ -24,19 +24,6 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             monkeypatch.delenv(name)
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # no terminal, no data
     return tmp_path / "home"
-
-
-def luagate(*args: str, env_home: Path | str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LUAGATE_")}
-    env["LUAGATE_HOME"] = str(env_home)
-    return subprocess.run(
-        [sys.executable, "-m", "luagate", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 @pytest.fixture
@@ -64,7 +51,7 @@ def test_simulate_on_a_busy_port_says_so_in_one_line(capsys, busy_port):
 
 
 def test_serve_http_on_a_busy_port_says_so_and_shows_no_token(home, busy_port):
-    p = luagate("serve", "--http", "--port", str(busy_port), env_home=home)
+    p = luagate(home, "serve", "--http", "--port", str(busy_port))
     assert p.returncode == 1, p.stderr
     assert f"cannot listen on 127.0.0.1:{busy_port}: address already in use" in p.stderr
     assert "Traceback" not in p.stderr
@@ -286,6 +273,6 @@ def test_help_mentions_the_provider_shortcuts(capsys):
 
 
 def test_an_empty_script_on_stdin_is_a_usage_error(home):
-    p = luagate("lua", env_home=home)  # stdin is /dev/null: nothing was piped
+    p = luagate(home, "lua")  # stdin is empty: nothing was piped
     assert p.returncode == 2
     assert "stdin was empty" in p.stderr

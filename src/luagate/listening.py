@@ -22,11 +22,9 @@ def listen(host: str, port: int) -> socket.socket:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
         sock.listen(128)
-    except (OSError, OverflowError) as e:
+    except OSError:
         sock.close()
-        if isinstance(e, OSError):
-            raise
-        raise OSError(str(e)) from None
+        raise
     return sock
 
 

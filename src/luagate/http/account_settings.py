@@ -106,12 +106,16 @@ def rate_budget(provider: str, text: str, identity: str) -> RateBudget | None:
     (who the credentials are: hashed here, never kept or printed)."""
     if not text:
         return None
-    try:
-        limit, window = parse_rate(text)
-    except UsageError as e:
-        raise NotConfiguredError(f"{provider} account field rate_limit: {e.message}") from None
+    limit, window = _rate(provider, text)
     key = hashlib.sha256(identity.encode()).hexdigest()
     return shared_budget(f"{provider}:{key}", limit, window)
+
+
+def _rate(provider: str, text: str) -> tuple[int, float]:
+    try:
+        return parse_rate(text)
+    except UsageError as e:
+        raise NotConfiguredError(f"{provider} account field rate_limit: {e.message}") from None
 
 
 def request_timeout(provider: str, text: str) -> float:
@@ -136,7 +140,7 @@ def check_setting(provider: str, field: str, value: str, account: str | None = N
     if field == "base_url":
         check_base_url(provider, value, account=account)
     elif field == "rate_limit":
-        rate_budget(provider, value.strip(), "configure")
+        _rate(provider, value.strip())  # parsed only: no budget is made for a value not stored
     elif field == "request_timeout":
         request_timeout(provider, value.strip())
     else:

@@ -27,53 +27,45 @@ def provider_specs() -> tuple[ProviderSpec, ...]:
     return _specs
 
 
+_modules: dict[tuple[str, str], Any] = {}
+
+
+def _part(name: str, part: str) -> Any:
+    """``luagate.providers.<name>.<part>``, or None if the provider has no such module (looked
+    up once: the gateway asks on every call)."""
+    key = (name, part)
+    if key not in _modules:
+        try:
+            _modules[key] = importlib.import_module(f"luagate.providers.{name}.{part}")
+        except ModuleNotFoundError as e:
+            if e.name not in (f"luagate.providers.{name}.{part}", f"luagate.providers.{name}"):
+                raise
+            _modules[key] = None
+    return _modules[key]
+
+
 def provider_client(name: str) -> object | None:
     """The provider's client (``luagate.providers.<name>.client.CLIENT``), if this build has one."""
-    try:
-        module = importlib.import_module(f"luagate.providers.{name}.client")
-    except ModuleNotFoundError as e:
-        if e.name not in (f"luagate.providers.{name}.client", f"luagate.providers.{name}"):
-            raise
-        return None
-    return module.CLIENT
+    module = _part(name, "client")
+    return None if module is None else module.CLIENT
 
 
 def demo_account(name: str) -> dict[str, str] | None:
     """Credentials of the provider's ``demo`` account, served by its simulator in-process
     (``luagate.providers.<name>.demo.CREDENTIALS``), if the provider has one."""
-    try:
-        module = importlib.import_module(f"luagate.providers.{name}.demo")
-    except ModuleNotFoundError as e:
-        if e.name not in (f"luagate.providers.{name}.demo", f"luagate.providers.{name}"):
-            raise
-        return None
-    return dict(module.CREDENTIALS)
-
-
-_checks: dict[str, Any] = {}
-
-
-def _checks_module(name: str) -> Any:
-    """``luagate.providers.<name>.checks``, or None (looked up once: every call asks)."""
-    if name not in _checks:
-        try:
-            _checks[name] = importlib.import_module(f"luagate.providers.{name}.checks")
-        except ModuleNotFoundError as e:
-            if e.name not in (f"luagate.providers.{name}.checks", f"luagate.providers.{name}"):
-                raise
-            _checks[name] = None
-    return _checks[name]
+    module = _part(name, "demo")
+    return None if module is None else dict(module.CREDENTIALS)
 
 
 def provider_checks(name: str) -> Callable[[str, dict[str, Any]], None] | None:
     """The provider's own checks of a validated call (``luagate.providers.<name>.checks.check``:
     what its API refuses beyond the spec, e.g. a contact without a phone number), if it has
     any. Light modules: a dry run runs them, so that it agrees with a real call."""
-    module = _checks_module(name)
+    module = _part(name, "checks")
     return None if module is None else module.check
 
 
 def provider_account_check(name: str) -> Callable[..., None] | None:
     """``check_account_field(field, value, account)`` of the provider's checks module: what a
     value must be before ``luagate configure`` stores it (raises NotConfiguredError)."""
-    return getattr(_checks_module(name), "check_account_field", None)
+    return getattr(_part(name, "checks"), "check_account_field", None)
