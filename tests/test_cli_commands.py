@@ -134,7 +134,7 @@ def test_docs_catalog_page_and_function(cli):
     run = cli("docs", "--json")
     assert run.code == 0
     catalog = run.json
-    assert [g["page"] for g in catalog["guides"]] == ["overview", "errors", "examples"]
+    assert [g["page"] for g in catalog["guides"]] == ["overview", "context", "errors", "examples"]
     assert catalog["providers"][0]["functions"][0]["page"] == "aircall.list_calls"
 
     run = cli("docs", "aircall")
@@ -204,6 +204,7 @@ def test_status_before_and_after_configure(cli):
     assert aircall == {
         "provider": "aircall",
         "title": "Aircall",
+        "active": True,
         "configured": False,
         "accounts": [{"name": "demo", "ready": True, "built_in": True}],
         "default_account": "demo",
@@ -865,3 +866,41 @@ def test_subprocess_configure_call_and_docs(home):
     p = luagate(home, "doctor", "--json")
     assert p.returncode == 0, p.stdout
     assert json.loads(p.stdout)["ok"] is True
+
+
+def test_examples_of_a_function_a_provider_and_a_guide(cli):
+    from luagate.providers.registry import provider_specs
+
+    wildix = next(p for p in provider_specs() if p.name == "wildix")
+    run = cli("examples", "wildix", "--json")
+    assert run.code == 0
+    got = run.json["examples"]
+    expected = [(f.full_name, e.title, e.code) for f in wildix.functions for e in f.examples]
+    assert [(e["page"], e["title"], e["code"]) for e in got] == expected
+
+    run = cli("examples", "aircall.list_calls")
+    assert run.code == 0
+    assert run.out.startswith("-- aircall.list_calls\nlocal result = app.integrations.aircall")
+
+    run = cli("examples")  # the examples guide: its lua blocks under their headings
+    assert run.code == 0
+    assert "-- examples: Page through every result\nlocal page, all = 1, {}" in run.out
+    assert "```" not in run.out
+
+    run = cli("examples", "aircal")
+    assert run.code == 1 and "Did you mean: aircall" in run.err
+
+
+def test_every_printed_example_compiles_as_lua(cli):
+    import lupa.lua54
+
+    compile_error = lupa.lua54.LuaRuntime().eval(
+        "function(s) local _, err = load(s, '=example', 't') return err end"
+    )
+    for page in ("aircall", "wildix", "examples"):
+        run = cli("examples", page)
+        assert run.code == 0
+        blocks = run.out.split("\n\n-- ")
+        assert len(blocks) >= 4
+        for block in blocks:
+            assert compile_error(block if block.startswith("-- ") else "-- " + block) is None, block

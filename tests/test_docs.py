@@ -120,7 +120,7 @@ def test_every_function_has_a_page_schema_and_search_entry():
 
 def test_guides_and_the_catalog():
     catalog = DOCS.list()
-    assert [g["page"] for g in catalog["guides"]] == ["overview", "errors", "examples"]
+    assert [g["page"] for g in catalog["guides"]] == ["overview", "context", "errors", "examples"]
     assert [p["page"] for p in catalog["providers"]] == ["aircall", "wildix"]
     assert len(catalog["providers"][0]["functions"]) == 8
     assert "`list_calls`" in DOCS.read("overview")

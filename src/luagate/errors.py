@@ -91,7 +91,8 @@ class SecretStoreError(LuagateError):
 
 
 class NotAvailableError(LuagateError):
-    """The function is declared but this build cannot carry it out."""
+    """The function is declared but cannot be used here: the operator switched its provider
+    off, or this build cannot carry it out."""
 
     type = "not_available"
 

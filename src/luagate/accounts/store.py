@@ -160,6 +160,10 @@ class AccountStore:
                 missing.append((name, value[4:]))
         return missing
 
+    def enabled(self, provider: str) -> bool:
+        """Whether the operator lets scripts and agents use the provider (the default: yes)."""
+        return self._provider(provider).get("enabled", True) is not False
+
     def policy(self, provider: str) -> dict[str, str]:
         policy = dict(DEFAULT_POLICY)
         policy.update(self._provider(provider).get("policy", {}))
@@ -225,6 +229,11 @@ class AccountStore:
             policy[kind] = value
         self._save()
 
+    def set_enabled(self, provider: str, enabled: bool) -> None:
+        """Switch a provider on or off; its accounts, secrets and policy are kept either way."""
+        self._provider(provider, create=True)["enabled"] = enabled
+        self._save()
+
     def rotate_key(self, new_key: str | None = None) -> int:
         """Re-encrypt every stored secret under a new key; returns how many were re-encrypted."""
         from .secrets import new_key as generate
@@ -287,6 +296,10 @@ def _check_shape(path: str, config: Any) -> None:
         for name, provider in config.get("providers", {}).items():
             if not isinstance(provider, dict):
                 problem = f'"providers.{name}" is {_kind(provider)}, not an object'
+            elif not isinstance(provider.get("enabled", True), bool):
+                problem = (
+                    f'"providers.{name}.enabled" is {_kind(provider["enabled"])}, not true or false'
+                )
             elif not isinstance(provider.get("accounts", {}), dict):
                 problem = (
                     f'"providers.{name}.accounts" is {_kind(provider["accounts"])}, not an object'

@@ -8,6 +8,8 @@ The provider page keeps the structure of the references agents already know
 
 from __future__ import annotations
 
+import re
+
 from ..errors import UnknownFunctionError
 from ..suggest import close_matches
 from .guides import GUIDES
@@ -16,6 +18,7 @@ from .spec import Field, FunctionSpec, Param, ProviderSpec
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 
@@ -119,8 +122,11 @@ def function_markdown(f: FunctionSpec) -> str:
 class Docs:
     """Every documentation page, by name: guides, providers, ``provider.function``."""
 
-    def __init__(self, providers: tuple[ProviderSpec, ...]) -> None:
+    def __init__(
+        self, providers: tuple[ProviderSpec, ...], context: Callable[[], str] | None = None
+    ) -> None:
         self.providers = providers
+        self.context = context  # renders the live ``context`` page (the gateway supplies it)
         self._functions = {f.full_name: f for p in providers for f in p.functions}
         self._providers = {p.name: p for p in providers}
         self._index: SearchIndex | None = None
@@ -158,6 +164,22 @@ class Docs:
             return self.read(trimmed)
         raise UnknownFunctionError(self._unknown(name))
 
+    def examples(self, page: str) -> list[dict[str, str | None]]:
+        """The Lua examples of a page: a function's, every function's of a provider, or the
+        code blocks of a guide (titled by their section). Unknown page: as :meth:`read`."""
+        name = page.strip().removeprefix("app.integrations.")
+        if name in self._functions:
+            functions: tuple[FunctionSpec, ...] = (self._functions[name],)
+        elif name in self._providers:
+            functions = self._providers[name].functions
+        else:
+            return _code_blocks(name, self.read(name))
+        return [
+            {"page": f.full_name, "title": e.title, "code": e.code}
+            for f in functions
+            for e in f.examples
+        ]
+
     def _unknown(self, name: str) -> str:
         close = close_matches(name, self.page_names(), n=3, cutoff=0.5)
         message = f"No documentation page {name!r}."
@@ -180,3 +202,17 @@ class Docs:
 
     def functions(self) -> list[FunctionSpec]:
         return list(self._functions.values())
+
+
+_LUA_BLOCK = re.compile(r"^```lua\n(.*?)^```", re.M | re.S)
+_HEADING = re.compile(r"^#+ (.+)$", re.M)
+
+
+def _code_blocks(page: str, markdown: str) -> list[dict[str, str | None]]:
+    """The ```lua blocks of a page, each titled by the heading above it."""
+    found = []
+    for block in _LUA_BLOCK.finditer(markdown):
+        headings = _HEADING.findall(markdown, 0, block.start())
+        title = headings[-1].strip() if headings else None
+        found.append({"page": page, "title": title, "code": block.group(1).rstrip("\n")})
+    return found

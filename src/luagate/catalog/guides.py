@@ -1,5 +1,6 @@
-"""The guide pages (overview, errors, examples). Lists in them are generated from the specs and
-the error classes, so they stay true as providers and errors change."""
+"""The guide pages (overview, context, errors, examples). Lists in them are generated from the
+specs and the error classes, so they stay true as providers and errors change; ``context`` is
+rendered from the live configuration by whoever supplies it (the gateway)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,8 @@ Providers and their functions:
 Read a provider's page (`docs.read("aircall")`) or a function's page
 (`docs.read("aircall.list_calls")`) before calling it: each documents parameters, defaults, limits,
 the fields it returns and examples. `docs.search("missed calls")` finds pages by words.
+`docs.read("context")` tells what is available right now: today's date, the providers and
+accounts you can call, and the policy.
 
 ## Calling
 
@@ -190,11 +193,29 @@ return { count = #emails, emails = emails }
 """
 
 
+def _context(docs: Docs) -> str:
+    if docs.context is not None:
+        return docs.context()
+    return """# Context
+
+What this luagate offers your scripts right now: today's date and time zone, the providers that
+are switched on, their accounts (names only) and default account, and which calls the read/write
+policy allows. The page is read from the live configuration: `docs.read("context")` in a script,
+`lua_read_doc("context")` for an agent, `luagate docs context` in a shell.
+"""
+
+
 GUIDES: dict[str, Guide] = {
     "overview": Guide(
         "Overview",
         "What scripts can do, how to call functions and accounts, values and limits.",
         _overview,
+    ),
+    "context": Guide(
+        "Context",
+        "Now: today's date and time zone, the providers switched on, their accounts and"
+        " default account, and which calls the policy allows.",
+        _context,
     ),
     "errors": Guide("Errors", "Every error type a script can meet and how to handle it.", _errors),
     "examples": Guide(

@@ -38,6 +38,7 @@ COMMAND_MODULES = {
     "call": "call_command",
     "list": "list_command",
     "docs": "docs_command",
+    "examples": "docs_command",
     "search": "docs_command",
     "schema": "schema_command",
     "status": "status_command",

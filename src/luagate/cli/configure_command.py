@@ -25,11 +25,11 @@ POLICY_CHOICES = ("allow", "ask", "deny")
 def add_parser(commands: Any) -> None:
     p = commands.add_parser(
         "configure",
-        help="set an account's credentials, the policy, the default account",
-        description="Change a provider's account (fields, default, deletion) or its read/write "
-        "policy. Secret fields are stored encrypted; a value 'env:NAME' stores a reference to "
-        "the environment variable NAME instead. --stdin-json reads a JSON object of fields from "
-        "stdin, so secrets need not appear in the command line.",
+        help="set an account's credentials, the policy, the default account; switch on or off",
+        description="Change a provider's account (fields, default, deletion), its read/write "
+        "policy, or switch the provider on or off. Secret fields are stored encrypted; a value "
+        "'env:NAME' stores a reference to the environment variable NAME instead. --stdin-json "
+        "reads a JSON object of fields from stdin, so secrets need not appear in the command line.",
     )
     p.add_argument("provider", choices=common.provider_names())
     p.add_argument(
@@ -55,6 +55,22 @@ def add_parser(commands: Any) -> None:
     p.add_argument("--write", choices=POLICY_CHOICES, help="policy for write functions")
     p.add_argument("--default", action="store_true", help="make this account the default")
     p.add_argument("--delete", action="store_true", help="delete this account")
+    switch = p.add_mutually_exclusive_group()
+    switch.add_argument(
+        "--enable",
+        dest="enabled",
+        action="store_const",
+        const=True,
+        help="switch the provider on (the default): scripts and agents can use it",
+    )
+    switch.add_argument(
+        "--disable",
+        dest="enabled",
+        action="store_const",
+        const=False,
+        help="switch the provider off: hidden from scripts, agents and their docs; its "
+        "accounts, secrets and policy are kept",
+    )
     p.add_argument("--json", action="store_true", help="print JSON (and nothing else)")
     p.set_defaults(run=run)
 
@@ -135,10 +151,11 @@ def configure(spec: ProviderSpec, args: argparse.Namespace) -> dict[str, Any]:
         raise common.usage(
             "--delete cannot be combined with --set, --unset, --stdin-json or --default"
         )
-    if not (changes_fields or args.delete or args.default or args.read or args.write):
+    switching = args.enabled is not None
+    if not (changes_fields or args.delete or args.default or args.read or args.write or switching):
         raise common.usage(
             "nothing to change: give --set FIELD=VALUE, --unset FIELD, --stdin-json, "
-            "--read/--write allow|ask|deny, --default or --delete "
+            "--read/--write allow|ask|deny, --default, --delete, --enable or --disable "
             f"(the fields: luagate fields {spec.name})"
         )
     both = set(set_values) & set(unset)
@@ -171,6 +188,9 @@ def configure(spec: ProviderSpec, args: argparse.Namespace) -> dict[str, Any]:
     if args.read or args.write:
         store.set_policy(spec.name, read=args.read, write=args.write)
         result["policy"] = store.policy(spec.name)
+    if switching:
+        store.set_enabled(spec.name, args.enabled)
+    result["enabled"] = store.enabled(spec.name)
     if args.default:
         store.set_default(spec, account)
     if (
@@ -190,7 +210,7 @@ def configure(spec: ProviderSpec, args: argparse.Namespace) -> dict[str, Any]:
             + f"{spec.name}.<function> use it. To choose another: luagate configure"
             + f" {spec.name} --account NAME --default"
         )
-    if not args.delete:
+    if changes_fields or args.default:  # the account was touched: can it be used now?
         result["ready"] = common.account_ready(store, spec, account)
     return result
 
@@ -217,6 +237,15 @@ def run(args: argparse.Namespace) -> int:
     if "policy" in result:
         policy = result["policy"]
         common.out(f"{spec.name} policy: read={policy['read']} write={policy['write']}")
+    if args.enabled is not None:
+        common.out(
+            f"{spec.name} is switched on: scripts and agents can use it"
+            if result["enabled"]
+            else f"{spec.name} is switched off: hidden from scripts, agents and their docs"
+            f" (accounts kept; on again: luagate configure {spec.name} --enable)"
+        )
+    elif not result["enabled"]:
+        common.out(f"note: {spec.name} is switched off (luagate configure {spec.name} --enable)")
     if args.default:
         common.out(f"{spec.name} default account: {result['default_account']}")
     elif "default_changed" in result:

@@ -1,7 +1,8 @@
-"""``luagate docs [page]`` and ``luagate search <query...>``: the agent-facing documentation.
+"""``luagate docs [page]``, ``luagate examples [page]`` and ``luagate search <query...>``: the
+agent-facing documentation.
 
-Neither touches the account store: they load the specs and the docs only, so they answer fast on
-a cold start.
+Neither touches the account store (they load the specs and the docs only, so they answer fast on
+a cold start), except for the ``context`` page, which is read from the live configuration.
 """
 
 from __future__ import annotations
@@ -18,13 +19,25 @@ def add_parser(commands: Any) -> None:
     p = commands.add_parser(
         "docs",
         help="read the documentation (the catalog, a guide, a provider, a function)",
-        description="Without PAGE, the catalog of pages. PAGE is a guide (overview, errors, "
-        "examples), a provider (aircall) or a function (aircall.list_calls); its markdown is "
-        "printed. An unknown page exits 1 with suggestions.",
+        description="Without PAGE, the catalog of pages. PAGE is a guide (overview, context, "
+        "errors, examples), a provider (aircall) or a function (aircall.list_calls); its "
+        "markdown is printed. An unknown page exits 1 with suggestions.",
     )
     p.add_argument("page", nargs="?", help="the page to print")
     p.add_argument("--json", action="store_true", help="print JSON (and nothing else)")
     p.set_defaults(run=run_docs)
+
+    p = commands.add_parser(
+        "examples",
+        help="the Lua examples of a page (a function, a provider, a guide)",
+        description="Print the Lua examples of PAGE — a function (aircall.list_calls), every "
+        "function of a provider (aircall), or a guide's code blocks — as one Lua text, each "
+        "example under a comment naming it. Without PAGE, the 'examples' guide. An unknown "
+        "page exits 1 with suggestions.",
+    )
+    p.add_argument("page", nargs="?", default="examples", help="the page (default: examples)")
+    p.add_argument("--json", action="store_true", help="print JSON (and nothing else)")
+    p.set_defaults(run=run_examples)
 
     p = commands.add_parser(
         "search",
@@ -46,11 +59,30 @@ def run_docs(args: argparse.Namespace) -> int:
         else:
             _print_catalog(catalog)
         return common.EXIT_OK
+    if args.page.strip() == "context":  # the one page read from the live configuration
+        docs = common.build_gateway().docs
     text = docs.read(args.page)  # UnknownFunctionError (with suggestions) → exit 1
     if args.json:
         common.emit_json({"page": args.page.strip(), "markdown": text})
     else:
         common.out(text.rstrip("\n"))
+    return common.EXIT_OK
+
+
+def run_examples(args: argparse.Namespace) -> int:
+    examples = common.load_docs().examples(args.page)  # unknown page → exit 1, suggestions
+    if args.json:
+        common.emit_json({"page": args.page.strip(), "examples": examples})
+        return common.EXIT_OK
+    if not examples:
+        common.err(f"the page {args.page.strip()!r} has no Lua examples")
+        return common.EXIT_OK
+    for i, example in enumerate(examples):
+        if i:
+            common.out()
+        title = f": {example['title']}" if example["title"] else ""
+        common.out(f"-- {example['page']}{title}")
+        common.out(example["code"])
     return common.EXIT_OK
 
 

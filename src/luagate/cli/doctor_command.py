@@ -102,7 +102,7 @@ def diagnose(provider: str | None = None) -> dict[str, Any]:
     try:
         gateway = common.build_gateway()
         store = gateway.store
-        store.accounts(gateway.providers[0])  # reads config.json
+        store.accounts(gateway.all_providers[0])  # reads config.json
     except SecretStoreError as e:  # config.json itself cannot be read
         from ..accounts.paths import luagate_home
         from ..accounts.store import CONFIG_FILE
@@ -125,7 +125,18 @@ def diagnose(provider: str | None = None) -> dict[str, Any]:
     if problem:
         problems.append(problem)
 
-    specs = [s for s in gateway.providers if provider in (None, s.name)]
+    specs = [s for s in gateway.all_providers if provider in (None, s.name)]
+    for spec in [s for s in specs if s not in gateway.providers]:  # switched off: not checked
+        checked.append(
+            {
+                "provider": spec.name,
+                "account": None,
+                "ok": True,
+                "configured": None,
+                "enabled": False,
+            }
+        )
+    specs = [s for s in specs if s in gateway.providers]
     accounts = {spec.name: store.accounts(spec) for spec in specs}
     nothing_configured = not any(accounts.values())
     for spec in specs:
@@ -171,6 +182,12 @@ def _print(result: dict[str, Any]) -> None:
             common.out(f"    fix: {problem['fix']}")
     for entry in result["checked"]:
         where = entry["provider"] + (f" account {entry['account']!r}" if entry["account"] else "")
+        if entry.get("enabled") is False:
+            common.out(
+                f"- {where}: switched off, not checked (to use it: luagate configure"
+                f" {entry['provider']} --enable)"
+            )
+            continue
         if not entry["configured"] and entry["ok"]:
             common.out(f"- {where}: not configured (optional)")
             continue

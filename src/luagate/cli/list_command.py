@@ -7,6 +7,7 @@ from . import common
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Callable
     from typing import Any
 
 
@@ -22,13 +23,29 @@ def add_parser(commands: Any) -> None:
     p.set_defaults(run=run)
 
 
+def _switched_on() -> Callable[[str], bool]:
+    """Whether each provider is switched on; all are when the configuration cannot be read
+    (``luagate doctor`` reports that: this command only lists)."""
+    from ..accounts.store import AccountStore
+    from ..errors import LuagateError
+
+    store = AccountStore()
+    try:
+        store.enabled("")
+    except LuagateError:
+        return lambda _: True
+    return store.enabled
+
+
 def catalog(provider: str | None = None) -> list[dict[str, Any]]:
     from ..providers.registry import provider_specs
 
+    switched_on = _switched_on()
     return [
         {
             "provider": p.name,
             "title": p.title,
+            "active": switched_on(p.name),
             "description": p.description,
             "functions": [
                 {
@@ -53,6 +70,11 @@ def run(args: argparse.Namespace) -> int:
         if i:
             common.out()
         common.out(f"{p['provider']} — {p['description']}")
+        if not p["active"]:
+            common.out(
+                f"  (switched off: hidden from scripts and agents; on again: luagate configure"
+                f" {p['provider']} --enable)"
+            )
         rows = [
             (
                 f["name"].partition(".")[2] if args.provider else f["name"],  # as it is typed

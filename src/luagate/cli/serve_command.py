@@ -78,15 +78,21 @@ def _limits(args: argparse.Namespace) -> Any:
 def build(args: argparse.Namespace) -> Any:
     """The gateway and server these arguments describe (the test suite builds it this way)."""
     from ..accounts.store import AccountStore
+    from ..errors import UsageError
     from ..gateway.gateway import Gateway
     from ..mcp.server import build_server
     from ..providers.registry import provider_specs
 
     chosen = set(args.provider or ())
     providers = tuple(p for p in provider_specs() if not chosen or p.name in chosen)
-    gateway = Gateway(
-        AccountStore(), providers=providers, surface="mcp", ceiling={"write": args.write}
-    )
+    store = AccountStore()
+    off = sorted(name for name in chosen if not store.enabled(name))
+    if off:
+        raise UsageError(
+            f"--provider {off[0]}: {off[0]} is switched off on this machine (to serve it:"
+            f" luagate configure {off[0]} --enable)"
+        )
+    gateway = Gateway(store, providers=providers, surface="mcp", ceiling={"write": args.write})
     return build_server(gateway, limits=_limits(args), functions=args.functions)
 
 

@@ -13,10 +13,11 @@ if TYPE_CHECKING:
 def add_parser(commands: Any) -> None:
     p = commands.add_parser(
         "status",
-        help="providers: configured or not, accounts, default account, policy",
-        description="Per provider: configured (at least one account holds a complete credential "
-        "set), its accounts, the default account, how many functions, and the read/write policy. "
-        "Nothing is decrypted; 'luagate doctor' checks more deeply.",
+        help="providers: on or off, configured or not, accounts, default account, policy",
+        description="Per provider: active (switched on: see configure --enable/--disable), "
+        "configured (at least one account holds a complete credential set), its accounts, the "
+        "default account, how many functions, and the read/write policy. Nothing is "
+        "decrypted; 'luagate doctor' checks more deeply.",
     )
     p.add_argument("--json", action="store_true", help="print JSON (and nothing else)")
     p.set_defaults(run=run)
@@ -26,7 +27,7 @@ def status() -> list[dict[str, Any]]:
     gateway = common.build_gateway()
     store = gateway.store
     result = []
-    for spec in gateway.providers:
+    for spec in gateway.all_providers:
         accounts = [
             {"name": name, "ready": common.account_ready(store, spec, name)}
             for name in store.accounts(spec)
@@ -40,6 +41,7 @@ def status() -> list[dict[str, Any]]:
             {
                 "provider": spec.name,
                 "title": spec.title,
+                "active": spec in gateway.providers,
                 "configured": configured,
                 "accounts": accounts,
                 "default_account": store.default_account(spec) or ("demo" if demo else None),
@@ -69,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
         rows.append(
             (
                 p["provider"],
+                "yes" if p["active"] else "no (switched off)",
                 "yes" if p["configured"] else "no",
                 accounts or "-",
                 p["default_account"] or ("demo" if p["demo"] else "-"),
@@ -76,9 +79,16 @@ def run(args: argparse.Namespace) -> int:
                 f"read={policy['read']} write={policy['write']}",
             )
         )
-    headers = ("PROVIDER", "CONFIGURED", "ACCOUNTS", "DEFAULT", "FUNCTIONS", "POLICY")
+    headers = ("PROVIDER", "ACTIVE", "CONFIGURED", "ACCOUNTS", "DEFAULT", "FUNCTIONS", "POLICY")
     common.out(common.table(headers, rows))
-    if not all(p["configured"] for p in providers):
+    off = [p["provider"] for p in providers if not p["active"]]
+    if off:
+        common.out()
+        common.out(
+            "Switched off (hidden from scripts and agents, accounts kept): "
+            + ", ".join(f"{name} (on again: luagate configure {name} --enable)" for name in off)
+        )
+    if not all(p["configured"] for p in providers if p["active"]):
         common.out()
         common.out("What is missing, and the command to fix it: luagate doctor")
     return common.EXIT_OK

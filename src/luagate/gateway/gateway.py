@@ -93,8 +93,12 @@ class Gateway:
 
             store = AccountStore()
         self.store = store
-        self.providers = providers if providers is not None else provider_specs()
-        self._by_name = {p.name: p for p in self.providers}
+        # every provider this gateway knows; ``providers`` are the ones switched on, the only
+        # ones scripts, agents and their docs see (``luagate configure P --disable`` switches
+        # one off, keeping its accounts)
+        self.all_providers = providers if providers is not None else provider_specs()
+        self.providers = tuple(p for p in self.all_providers if store.enabled(p.name))
+        self._by_name = {p.name: p for p in self.all_providers}
         self._clients = dict(clients or {})
         self.ask = ask
         self.surface = surface
@@ -115,17 +119,25 @@ class Gateway:
         """The agent-facing docs (built on first use: most runs never read them)."""
         if self._docs is None:
             from ..catalog.docs import Docs
+            from .context import context_page
 
-            self._docs = Docs(self.providers)
+            self._docs = Docs(self.providers, context=lambda: context_page(self))
         return self._docs
 
     # -- resolving ----------------------------------------------------------------------------
 
-    def provider(self, name: str) -> ProviderSpec:
+    def provider(self, name: str, *, disabled: bool = False) -> ProviderSpec:
+        """The provider named ``name``; a switched-off one only when ``disabled`` allows it
+        (configuring it), else a ``not_available`` error that says how to switch it on."""
         spec = self._by_name.get(name)
         if spec is None:
             raise UnknownFunctionError(
                 _suggest(f"Unknown provider {name!r}.", name, list(self._by_name), "Providers")
+            )
+        if not disabled and spec not in self.providers:
+            raise NotAvailableError(
+                f"{name} is switched off on this machine (its accounts are kept); to use it: "
+                f"luagate configure {name} --enable"
             )
         return spec
 
