@@ -121,36 +121,51 @@ def port_number(text: str) -> int:
     return port
 
 
+_ALIASES = {"--timeout": "--cpu-limit", "--memory": "--memory-limit"}
+"""Another spelling of a limit's flag (``luagate lua`` takes both; ``serve`` the first)."""
+
+
+def _flag_value(args: Any, flag: str) -> tuple[str, Any]:
+    """The flag the user gave for one limit (its alias, if that is the one used), and its
+    value; a usage error when both spellings are given."""
+    value = getattr(args, flag[2:].replace("-", "_"), None)
+    alias = _ALIASES.get(flag)
+    alias_value = None if alias is None else getattr(args, alias[2:].replace("-", "_"), None)
+    if alias_value is None:
+        return flag, value
+    if value is not None:
+        raise usage(f"{flag} and {alias} set the same limit; give one of them")
+    return alias, alias_value
+
+
 def limits_from_flags(args: Any) -> Any:
     """The script limits that ``--timeout``/``--memory``/``--max-output``/``--max-calls`` ask
-    for (``luagate lua`` and ``luagate serve`` share them); a usage error naming the flag."""
+    for (``luagate lua`` and ``luagate serve`` share them; ``--cpu-limit`` and
+    ``--memory-limit`` are ``luagate lua``'s other spellings of the first two); a usage error
+    naming the flag as given."""
     from ..errors import UsageError
     from ..lua.limits import MIB, Limits
 
-    flags = {
-        "--timeout": args.timeout,
-        "--memory": args.memory,
-        "--max-output": args.max_output,
-        "--max-calls": args.max_calls,
+    chosen = {
+        "timeout_s": _flag_value(args, "--timeout"),
+        "memory_bytes": _flag_value(args, "--memory"),
+        "output_bytes": _flag_value(args, "--max-output"),
+        "max_calls": _flag_value(args, "--max-calls"),
     }
-    for flag, value in flags.items():
+    for flag, value in chosen.values():
         if value is not None and not value > 0:
             raise usage(f"{flag} must be a positive number, got {value:g}")
-    if args.memory is not None and args.memory < 1:
-        raise usage(f"--memory must be at least 1 (MiB), got {args.memory:g}")
-    requested = {
-        "timeout_s": args.timeout,
-        "memory_bytes": None if args.memory is None else int(args.memory * MIB),
-        "output_bytes": args.max_output,
-        "max_calls": args.max_calls,
-    }
+    memory_flag, memory = chosen["memory_bytes"]
+    if memory is not None and memory < 1:
+        raise usage(f"{memory_flag} must be at least 1 (MiB), got {memory:g}")
+    requested = {field: value for field, (_, value) in chosen.items() if value is not None}
+    if memory is not None:
+        requested["memory_bytes"] = int(memory * MIB)
     try:
-        return Limits(**{k: v for k, v in requested.items() if v is not None})
+        return Limits(**requested)
     except UsageError as e:  # beyond a ceiling: say which flag
-        names = {"timeout_s": "--timeout", "memory_bytes": "--memory"}
-        names |= {"output_bytes": "--max-output", "max_calls": "--max-calls"}
         message = e.message
-        for field, flag in names.items():
+        for field, (flag, _) in chosen.items():
             message = message.replace(field, flag)
         raise usage(message) from None
 

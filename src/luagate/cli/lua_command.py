@@ -1,4 +1,5 @@
-"""``luagate lua``: run a Lua script (a file, ``-e CODE`` or stdin) in the sandbox."""
+"""``luagate lua``: run a Lua script (a file, ``-e CODE`` or stdin) in the sandbox, or, with
+``--repl``, an interactive session (:mod:`luagate.cli.repl`, imported only then)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,10 @@ def add_parser(commands: Any) -> None:
         "lua",
         help="run a Lua script in the sandbox",
         description=(
-            "Run a Lua script in the sandbox: a FILE, -e CODE, or a script piped on stdin. "
-            "Exit 0 when the script succeeds, 1 when it fails, 2 on a usage error."
+            "Run a Lua script in the sandbox: a FILE, -e CODE, or a script piped on stdin; or, "
+            "with --repl, read-eval-print Lua interactively. "
+            "Exit 0 when the script succeeds (a REPL: at its end), 1 when it fails, 2 on a "
+            "usage error."
         ),
     )
     p.add_argument("file", nargs="?", help="script file ('-' reads stdin)")
@@ -28,10 +31,34 @@ def add_parser(commands: Any) -> None:
     p.add_argument(
         "--json", action="store_true", help="print the execution envelope (and nothing else)"
     )
-    p.add_argument("--timeout", type=float, metavar="SECONDS", help="wall-clock limit (30)")
+    p.add_argument(
+        "-i",
+        "--repl",
+        action="store_true",
+        help="an interactive session: one Lua state, each input run as it is entered "
+        "(.help inside it)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="wall-clock limit (30), host calls included; in a REPL, for each input",
+    )
+    p.add_argument(
+        "--cpu-limit",
+        type=float,
+        metavar="SECONDS",
+        help="the same as --timeout: luagate limits wall-clock time, stricter than a CPU-time "
+        "limit (waiting counts too)",
+    )
     p.add_argument("--memory", type=float, metavar="MIB", help="memory limit in MiB (64)")
-    p.add_argument("--max-output", type=int, metavar="BYTES", help="printed output cap (1 MiB)")
-    p.add_argument("--max-calls", type=int, metavar="N", help="host calls allowed (1000)")
+    p.add_argument("--memory-limit", type=float, metavar="MIB", help="the same as --memory")
+    p.add_argument(
+        "--max-output", type=int, metavar="BYTES", help="printed output cap (1 MiB; per input)"
+    )
+    p.add_argument(
+        "--max-calls", type=int, metavar="N", help="host calls allowed (1000; per input)"
+    )
     p.add_argument(
         "--force",
         action="store_true",
@@ -88,7 +115,28 @@ def _write(text: str) -> None:
     sys.stdout.flush()
 
 
+def _repl_conflict(args: argparse.Namespace) -> str | None:
+    if args.json:
+        return "--repl cannot be combined with --json (a session prints as it goes)"
+    if args.code is not None:
+        return "--repl cannot be combined with -e CODE (give one or the other)"
+    if args.file is not None:
+        return f"--repl cannot be combined with a script FILE ({args.file}); give one or the other"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.repl:
+        conflict = _repl_conflict(args)
+        if conflict is not None:
+            _usage(conflict)
+            return EXIT_USAGE
+        limits = _limits(args)
+        if limits is None:
+            return EXIT_USAGE
+        from .repl import run_repl
+
+        return run_repl(limits, isolated=not args.in_process, force=args.force)
     source = _read_source(args)
     if source is None:
         return EXIT_USAGE

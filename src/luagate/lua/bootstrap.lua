@@ -729,9 +729,23 @@ return function(dispatch, expired, settings)
     return "runtime"
   end
 
-  local function execute(code)
+  -- A REPL input (`repl` true) is tried as an expression first (`return <input>`, as Lua's own
+  -- REPL does), a syntax error at <eof> is flagged as incomplete (the caller reads more lines),
+  -- and a value JSON cannot hold comes back rendered as dump() would.
+  local function load_input(code, repl)
+    if repl then
+      local fn = lua_load("return " .. code, "=script", "t", env)
+      if fn then return fn end
+    end
     local fn, err = lua_load(code, "=script", "t", env)
-    if not fn then return false, "syntax", err, line_of(err) end
+    if fn then return fn end
+    return nil, err, repl and string_sub(err, -5) == "<eof>"
+  end
+
+  local function execute(code, repl)
+    last_kind, last_message, error_line = nil, nil, nil
+    local fn, err, incomplete = load_input(code, repl)
+    if not fn then return false, "syntax", err, line_of(err), incomplete end
     threads[main_thread] = true
     debug_sethook(main_thread, hook, "", HOOK_COUNT)
     local results = table_pack(raw_xpcall(fn, on_error))
@@ -752,14 +766,18 @@ return function(dispatch, expired, settings)
       for i = 1, results.n - 1 do if value[i] == nil then value[i] = NULL end end
     end
     local text, kind, message = try_encode(value, "result", false)
+    if repl then  -- the JSON text, or false and the rendering; and how many values there were
+      if text then return true, text, results.n - 1 end
+      return true, false, results.n - 1, render(value, VALUE_BYTES)
+    end
     if not text then return false, kind, message, nil end
     return true, text
   end
 
   -- After an abort this never returns normally: the hooks raise ABORT at its next instruction,
   -- and the host, already told why, reports that.
-  local function run(code)
-    local r = table_pack(raw_pcall(execute, code))
+  local function run(code, repl)
+    local r = table_pack(raw_pcall(execute, code, repl))
     if not r[1] then
       local e = r[2]
       if e == OOM then return false, "memory_limit", "the script needed more memory than its limit" end

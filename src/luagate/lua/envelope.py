@@ -65,9 +65,23 @@ class CallRecord:
 
 
 class Outcome:
-    """What one Lua state reports: the result, or why it failed."""
+    """What one Lua state reports: the result, or why it failed.
 
-    __slots__ = ("error", "memory_bytes", "ok", "result")
+    A REPL input reports more (see :meth:`luagate.lua.sandbox.Sandbox.run_input`): ``values``,
+    how many values it returned; ``display``, their rendering when JSON cannot hold them;
+    ``incomplete``, the input is unfinished (nothing ran); ``stopped``, the state can run no more.
+    """
+
+    __slots__ = (
+        "display",
+        "error",
+        "incomplete",
+        "memory_bytes",
+        "ok",
+        "result",
+        "stopped",
+        "values",
+    )
 
     def __init__(
         self,
@@ -75,11 +89,20 @@ class Outcome:
         result: Any = None,
         error: ScriptError | None = None,
         memory_bytes: int = 0,
+        *,
+        values: int = 0,
+        display: str | None = None,
+        incomplete: bool = False,
+        stopped: bool = False,
     ) -> None:
         self.ok = ok
         self.result = result
         self.error = error
         self.memory_bytes = memory_bytes
+        self.values = values
+        self.display = display
+        self.incomplete = incomplete
+        self.stopped = stopped
 
 
 class Execution:

@@ -39,6 +39,76 @@ GRACE_S = 0.25
 """How long past the deadline a worker may take to report before it is killed."""
 
 
+def converse(channel: Channel, request: dict[str, Any], run: Run) -> tuple[Outcome, bool]:
+    """Send a worker ``request`` (a script, or a REPL input), then serve its output and host
+    calls until it reports ``done``. Returns the outcome, and whether the worker got as far as
+    ``done`` (otherwise it ran out of time, broke the protocol or died, and must be killed).
+
+    What the worker sends is only ever read as JSON data, checked here field by field.
+    """
+    bridge, output = run.bridge, run.output
+    hard_deadline = run.deadline.at + GRACE_S
+    try:
+        channel.send(request, hard_deadline)
+        while True:
+            message = channel.recv(hard_deadline)
+            op = message.get("op")
+            if op == "out":
+                output.write(from_wire(message["data"]))
+            elif op == "call":
+                channel.send(_answer(bridge, message), hard_deadline)
+            elif op == "done":
+                return _outcome(message), True
+            else:
+                raise ChannelError(f"unexpected message {op!r}")
+    except TimeoutError:
+        error: LuagateError = TimeoutLimitError("the script ran longer than its time limit")
+    except OutputLimitError as e:
+        error = e
+    except ChannelClosed:
+        error = WorkerLostError(
+            "the worker process ended without reporting (it crashed or was killed)"
+        )
+    except (ChannelError, KeyError, TypeError, ValueError, AttributeError) as e:
+        error = WorkerLostError(f"the worker broke the protocol: {e}")
+    return Outcome(False, error=ScriptError(error.type, error.message)), False
+
+
+def _answer(bridge: Bridge, message: dict[str, Any]) -> dict[str, Any]:
+    try:
+        value = bridge.call(str(message["path"]), str(message["args"]))
+    except LuagateError as e:
+        return {
+            "ok": False,
+            "type": e.type,
+            "message": e.message,
+            "fatal": isinstance(e, LimitError),
+        }
+    return {"ok": True, "value": value}
+
+
+def _outcome(message: dict[str, Any]) -> Outcome:
+    error = message.get("error")
+    display = message.get("display")
+    return Outcome(
+        bool(message["ok"]),
+        result=message.get("result"),
+        error=None
+        if error is None
+        else ScriptError(str(error["type"]), str(error["message"]), _line(error.get("line"))),
+        memory_bytes=int(message.get("memory_bytes", 0)),
+        # a REPL worker's (absent from a script's done)
+        values=max(int(message.get("values", 0)), 0),
+        display=None if display is None else str(display),
+        incomplete=bool(message.get("incomplete", False)),
+        stopped=bool(message.get("stopped", False)),
+    )
+
+
+def _line(line: Any) -> int | None:
+    return line if isinstance(line, int) and not isinstance(line, bool) else None
+
+
 def _kill(pidfd: int) -> None:
     try:
         pidfd_send_signal(pidfd, SIGKILL)
@@ -75,74 +145,19 @@ class IsolatedExecutor:
         finally:
             theirs.close()
         channel = Channel(ours, max_frame=max_frame(run.limits.value_bytes))
+        request = {
+            "op": "run",
+            "code": to_wire(source),
+            "limits": run.limits.to_dict(),
+            "deadline": run.deadline.at,
+            "namespace": run.namespace,
+        }
         try:
-            outcome = self._converse(channel, source, run)
+            outcome, _ = converse(channel, request, run)
         finally:
             _kill(pidfd)
             channel.close()
         return run.finish(outcome, self.name)
-
-    def _converse(self, channel: Channel, source: bytes, run: Run) -> Outcome:
-        limits, deadline, bridge, output = run.limits, run.deadline, run.bridge, run.output
-        hard_deadline = deadline.at + GRACE_S
-        try:
-            channel.send(
-                {
-                    "op": "run",
-                    "code": to_wire(source),
-                    "limits": limits.to_dict(),
-                    "deadline": deadline.at,
-                    "namespace": run.namespace,
-                },
-                hard_deadline,
-            )
-            while True:
-                message = channel.recv(hard_deadline)
-                op = message.get("op")
-                if op == "out":
-                    output.write(from_wire(message["data"]))
-                elif op == "call":
-                    channel.send(self._answer(bridge, message), hard_deadline)
-                elif op == "done":
-                    return self._outcome(message)
-                else:
-                    raise ChannelError(f"unexpected message {op!r}")
-        except TimeoutError:
-            error: LuagateError = TimeoutLimitError("the script ran longer than its time limit")
-        except OutputLimitError as e:
-            error = e
-        except ChannelClosed:
-            error = WorkerLostError(
-                "the worker process ended without reporting (it crashed or was killed)"
-            )
-        except (ChannelError, KeyError, TypeError, AttributeError) as e:
-            error = WorkerLostError(f"the worker broke the protocol: {e}")
-        return Outcome(False, error=ScriptError(error.type, error.message))
-
-    @staticmethod
-    def _answer(bridge: Bridge, message: dict[str, Any]) -> dict[str, Any]:
-        try:
-            value = bridge.call(str(message["path"]), str(message["args"]))
-        except LuagateError as e:
-            return {
-                "ok": False,
-                "type": e.type,
-                "message": e.message,
-                "fatal": isinstance(e, LimitError),
-            }
-        return {"ok": True, "value": value}
-
-    @staticmethod
-    def _outcome(message: dict[str, Any]) -> Outcome:
-        error = message.get("error")
-        return Outcome(
-            bool(message["ok"]),
-            result=message.get("result"),
-            error=None
-            if error is None
-            else ScriptError(str(error["type"]), str(error["message"]), error.get("line")),
-            memory_bytes=int(message.get("memory_bytes", 0)),
-        )
 
     def close(self) -> None:
         self._server.close()

@@ -15,20 +15,25 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from .host import Host
+    from .host import Host, Namespace
 
 
 class Run:
     __slots__ = ("bridge", "deadline", "limits", "namespace", "output", "started")
 
     def __init__(
-        self, host: Host, limits: Limits | None, on_output: Callable[[str], None] | None
+        self,
+        host: Host,
+        limits: Limits | None,
+        on_output: Callable[[str], None] | None,
+        namespace: Namespace | None = None,
     ) -> None:
         self.limits = limits or Limits()
         self.started = time.perf_counter()
         self.deadline = Deadline.after(self.limits.timeout_s)
         self.output = OutputBuffer(self.limits.output_bytes, on_text=on_output)
-        self.namespace = host.namespace()
+        # a REPL session's inputs share the namespace its Lua state was built with
+        self.namespace = host.namespace() if namespace is None else namespace
         self.bridge = Bridge(host, self.limits, self.deadline, self.namespace)
 
     def finish(self, outcome: Outcome, executor: str) -> Execution:

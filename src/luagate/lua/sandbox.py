@@ -80,7 +80,7 @@ def _lua_strings(tree: Namespace) -> dict[bytes, Any]:
 
 
 class Sandbox:
-    """A Lua state ready to run one script."""
+    """A Lua state ready to run one script (or, through :meth:`run_input`, a REPL's inputs)."""
 
     def __init__(
         self,
@@ -98,6 +98,7 @@ class Sandbox:
         self._output = output
         self._regex = RegexOps(limits.value_bytes)
         self._abort: ScriptError | None = None
+        self._broken = False
 
         runtime = lua54.LuaRuntime(
             encoding=None,
@@ -129,33 +130,76 @@ class Sandbox:
     def run(self, code: str | bytes) -> Outcome:
         """Run the script; never raises (every failure is an outcome)."""
         try:
-            return self._run_script(code)
+            return self._run_script(code, False)
         except Exception as e:
+            self._broken = True
             return self._failed(
                 self._abort or ScriptError("internal", f"the sandbox failed ({type(e).__name__})")
             )
 
-    def _run_script(self, code: str | bytes) -> Outcome:
+    def run_input(self, code: str | bytes, *, output: OutputBuffer, call: CallFunction) -> Outcome:
+        """Run one REPL input in this state, printing to ``output`` and calling through ``call``
+        (each input has its own); the deadline is the caller's to re-arm. Never raises.
+
+        The input is tried as an expression first; the outcome says how many values it returned
+        (``values``), their rendering when JSON cannot hold them (``display``), whether the input
+        is unfinished (``incomplete``: nothing ran), and whether this state can run no more
+        (``stopped``: a limit stopped it, or it failed).
+        """
+        self._output = output
+        self._call = call
+        try:
+            outcome = self._run_script(code, True)
+        except Exception as e:
+            self._broken = True
+            outcome = self._failed(
+                self._abort or ScriptError("internal", f"the sandbox failed ({type(e).__name__})")
+            )
+        outcome.stopped = self.stopped or (
+            outcome.error is not None and outcome.error.type == MemoryLimitError.type
+        )
+        return outcome
+
+    @property
+    def stopped(self) -> bool:
+        """Whether this state can run no more: a limit stopped it (every instruction now
+        fails, by design), or the sandbox itself failed."""
+        return self._abort is not None or self._broken
+
+    def _run_script(self, code: str | bytes, repl: bool) -> Outcome:
         source = code.encode("utf-8", "surrogateescape") if isinstance(code, str) else code
         try:
-            returned = self._run(source)
+            returned = self._run(source, repl)
             ok, *rest = returned if isinstance(returned, tuple) else (returned,)
         except lua54.LuaMemoryError:
+            self._broken = True
             return self._failed(self._abort or ScriptError(MemoryLimitError.type, OUT_OF_MEMORY))
         except lua54.LuaError:
             # Raised only after an abort, whose reason the host already holds. The error
             # object is never turned into a string here: its __tostring would run unhooked.
+            self._broken = True
             return self._failed(
                 self._abort or ScriptError("internal", "the sandbox stopped without a reason")
             )
         if self._abort is not None:
             return self._failed(self._abort)
+        if ok and repl:
+            text, values, display = [*rest, None, None][:3]
+            return Outcome(
+                True,
+                result=json.loads(text) if text else None,
+                memory_bytes=self.memory_used(),
+                values=values if isinstance(values, int) else 0,
+                display=None if text else _text(display),
+            )
         if ok:
             return Outcome(True, result=json.loads(rest[0]), memory_bytes=self.memory_used())
-        kind, message, line = [*rest, None, None, None][:3]
+        kind, message, line, incomplete = [*rest, None, None, None, None][:4]
         if kind == b"memory_limit" and not message:  # stopped before it could say more
             message = OUT_OF_MEMORY.encode()
-        return self._failed(ScriptError(_text(kind), _text(message), line))
+        outcome = self._failed(ScriptError(_text(kind), _text(message), line))
+        outcome.incomplete = incomplete is True  # nothing ran; the error is what EOF would get
+        return outcome
 
     def memory_used(self) -> int:
         return self._runtime.get_memory_used()
@@ -226,3 +270,43 @@ def run_sandbox(
     except LuagateError as e:
         return Outcome(False, error=ScriptError(e.type, e.message))
     return sandbox.run(code)
+
+
+class SessionSandbox:
+    """One Lua state kept across a REPL's inputs (in this process, or in a REPL worker).
+
+    Globals persist from one input to the next; each input gets its own deadline, output buffer
+    and call function. The state is built at the first input. Once an input has stopped it
+    (``Outcome.stopped``), the caller discards this object and starts a fresh one.
+    """
+
+    def __init__(self, namespace: Namespace, limits: Limits) -> None:
+        self._namespace = namespace
+        self.limits = limits
+        self.deadline = Deadline(0.0)
+        """The state's deadline (its hook reads it): armed for each input, cancelled to
+        interrupt one."""
+        self._sandbox: Sandbox | None = None
+
+    def arm(self, deadline: float) -> None:
+        """Set the next input's deadline (monotonic seconds)."""
+        self.deadline.at = deadline
+        self.deadline.cancelled = False
+
+    def run(self, code: str | bytes, *, output: OutputBuffer, call: CallFunction) -> Outcome:
+        """Run one input, under the deadline :meth:`arm` set; never raises."""
+        if self._sandbox is None:
+            try:
+                self._sandbox = Sandbox(
+                    namespace=self._namespace,
+                    call=call,
+                    limits=self.limits,
+                    deadline=self.deadline,
+                    output=output,
+                )
+            except (MemoryError, lua54.LuaMemoryError):
+                error = MemoryLimitError("the memory limit is too small to start a sandbox")
+                return Outcome(False, error=ScriptError(error.type, error.message), stopped=True)
+            except LuagateError as e:
+                return Outcome(False, error=ScriptError(e.type, e.message), stopped=True)
+        return self._sandbox.run_input(code, output=output, call=call)

@@ -9,6 +9,11 @@ A worker, right after the fork: dies with its parent, keeps only its socket (fd 
 standard streams (stdin and stdout on /dev/null), may open no new file or socket
 (RLIMIT_NOFILE), cannot gain privileges, has an address-space ceiling, then runs one script and
 exits. Its only door is the socket: host calls travel to the parent, which holds the host.
+
+The parent's first message says which: ``run`` (one script; its ``done`` ends the worker) or
+``session`` (a REPL's: one Lua state, then ``input`` messages, each answered like a script —
+``out``/``call`` messages, then ``done`` — until the parent closes the socket or an input stops
+the state). Either way the same confinement comes first, and only JSON crosses the socket.
 """
 
 from __future__ import annotations
@@ -28,10 +33,11 @@ from .envelope import Outcome, ScriptError
 from .fd_passing import receive_fd, send_fd
 from .limits import MIB, Limits
 from .output import OutputBuffer
-from .sandbox import run_sandbox
+from .sandbox import SessionSandbox, run_sandbox
 
 TYPE_CHECKING = False  # typing is not imported at run time: start-up is measured
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 
@@ -77,7 +83,8 @@ def _confine(server_pid: int) -> None:
 
 
 def run_worker(mapped: int, server_pid: int) -> None:
-    """Run one script for the parent on fd 3, then return (the caller exits).
+    """Serve the parent on fd 3, then return (the caller exits): one script (``run``), or a
+    REPL session's inputs (``session``) until the parent closes the socket.
 
     ``mapped`` is the fork server's virtual size, measured before the fork: after it, the worker
     can no longer open ``/proc``.
@@ -89,7 +96,6 @@ def run_worker(mapped: int, server_pid: int) -> None:
     channel.max_frame = max_frame(limits.value_bytes)
     ceiling = address_space_ceiling(limits, mapped)
     resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
-    deadline = Deadline(request["deadline"])
 
     def forward_output(data: bytes) -> None:
         channel.send({"op": "out", "data": to_wire(data)})
@@ -101,6 +107,11 @@ def run_worker(mapped: int, server_pid: int) -> None:
             return reply.get("value")
         raise _remote_error(reply)
 
+    if request.get("op") == "session":
+        _serve_session(channel, SessionSandbox(request["namespace"], limits), call, forward_output)
+        return
+
+    deadline = Deadline(request["deadline"])
     output = OutputBuffer(limits.output_bytes, on_bytes=forward_output)
     try:
         outcome = run_sandbox(
@@ -116,15 +127,54 @@ def run_worker(mapped: int, server_pid: int) -> None:
     except MemoryError:
         error = MemoryLimitError("the worker ran out of memory")
         outcome = Outcome(False, error=ScriptError(error.type, error.message))
-    channel.send(
-        {
-            "op": "done",
-            "ok": outcome.ok,
-            "result": outcome.result,
-            "error": None if outcome.error is None else outcome.error.to_dict(),
-            "memory_bytes": outcome.memory_bytes,
-        }
-    )
+    channel.send(_done(outcome))
+
+
+def _serve_session(
+    channel: Channel,
+    state: SessionSandbox,
+    call: Callable[[str, bytes], Any],
+    forward_output: Callable[[bytes], None],
+) -> None:
+    """A REPL worker: after each input's ``done`` it waits for the next input, in the same Lua
+    state, until the parent closes the socket or the state is stopped (the parent then starts
+    a fresh worker). Each input brings its own deadline; output is capped per input."""
+    while True:
+        try:
+            message = channel.recv()
+        except ChannelClosed:
+            return
+        if message.get("op") != "input":
+            return
+        state.arm(float(message["deadline"]))
+        output = OutputBuffer(state.limits.output_bytes, on_bytes=forward_output)
+        try:
+            outcome = state.run(message["code"].encode("latin-1"), output=output, call=call)
+        except ChannelClosed:
+            return
+        except MemoryError:
+            error = MemoryLimitError("the worker ran out of memory")
+            outcome = Outcome(False, error=ScriptError(error.type, error.message), stopped=True)
+        done = _done(outcome)
+        done.update(
+            values=outcome.values,
+            display=outcome.display,
+            incomplete=outcome.incomplete,
+            stopped=outcome.stopped,
+        )
+        channel.send(done)
+        if outcome.stopped:
+            return
+
+
+def _done(outcome: Outcome) -> dict[str, Any]:
+    return {
+        "op": "done",
+        "ok": outcome.ok,
+        "result": outcome.result,
+        "error": None if outcome.error is None else outcome.error.to_dict(),
+        "memory_bytes": outcome.memory_bytes,
+    }
 
 
 def _warm_up() -> None:

@@ -1,0 +1,229 @@
+"""``luagate lua --repl``: read-eval-print Lua in the sandbox, one Lua state for the session.
+
+Imported only when ``--repl`` is given (``luagate lua -e`` start-up is measured). Each input
+runs as ``luagate lua`` runs a script, against the same ``app.integrations.*`` and ``docs.*``,
+under the same limits; the session itself (one worker process, or this process with
+``--in-process``) is :mod:`luagate.lua.session`'s.
+
+An input is tried as an expression first (``return <input>``, as Lua's own REPL does): a value
+prints as the CLI prints a script's result (JSON, pretty). An unfinished input (``function f()``)
+asks for more lines. Prompts go to stderr, and only when stdin is a terminal, so lines piped in
+give clean stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from contextlib import suppress
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import FrameType
+    from typing import Any
+
+    from ..lua.limits import Limits
+    from ..lua.session import InProcessSession, InputResult, IsolatedSession
+
+
+PROMPT, CONTINUATION = "> ", ">> "
+HISTORY_FILE = "repl_history"
+HISTORY_LENGTH = 1000
+
+HELP = """\
+Lua 5.4 in luagate's sandbox. Each input runs as you enter it; an expression prints its value.
+Globals last for the session (x = 1, then x); locals last for one input, as in Lua's own REPL.
+  print(docs.read("overview"))             the guide; docs.list(), docs.search("missed calls")
+  print(docs.read("aircall.list_calls"))   one function's page: parameters, returns, examples
+  app.integrations.wildix.list_users({})   call a function (the demo account if none is set)
+  dump(v)                                  print any value readably
+The limits apply to each input (--timeout, --max-output, --max-calls), the memory limit to the
+session. An input stopped by a limit or by Ctrl-C resets the session: a fresh Lua state.
+Ctrl-C stops a running input or clears the line; Ctrl-D (or .exit) quits."""
+
+RESET = (
+    "luagate: session reset: the next input runs in a fresh Lua state "
+    "(the globals defined so far are gone)"
+)
+
+
+def run_repl(limits: Limits, *, isolated: bool, force: bool) -> int:
+    """The session, until EOF (exit 0). A failure to start the sandbox propagates (exit 1)."""
+    from ..gateway.gateway import Gateway
+    from ..gateway.lua_host import GatewayHost
+    from ..lua.session import open_session
+
+    host = GatewayHost(Gateway(surface="lua"), force=force)
+    session = open_session(host, limits, isolated=isolated)
+    reader = LineReader(sys.stdin.isatty())
+    try:
+        if reader.interactive:
+            where = "a worker process" if isolated else "this process"
+            _err(f"luagate lua --repl: Lua 5.4 in the sandbox, in {where}.")
+            _err("Type .help for help, Ctrl-D to quit.")
+        return Repl(session, reader).loop()
+    finally:
+        session.close()
+        reader.close()
+        if isolated:
+            from ..lua.fork_server import shared_fork_server
+
+            shared_fork_server().close()
+
+
+class Repl:
+    """The loop: read an input (more lines while it is unfinished), run it, show what it gave."""
+
+    def __init__(self, session: IsolatedSession | InProcessSession, reader: LineReader) -> None:
+        self.session = session
+        self.reader = reader
+
+    def loop(self) -> int:
+        pending: list[str] = []  # the lines of an unfinished input
+        unfinished = None  # the syntax error it would be, should EOF come first
+        while True:
+            try:
+                line = self.reader.read(CONTINUATION if pending else PROMPT)
+                if line is None:  # EOF: the session ends
+                    if pending and unfinished is not None:
+                        _report_error(unfinished)
+                    if self.reader.interactive:
+                        _err("")
+                    return 0
+                if not pending:
+                    command = line.strip()
+                    if not command:
+                        continue
+                    if command == ".help":
+                        _write(HELP + "\n")
+                        continue
+                    if command == ".exit":
+                        return 0
+                pending.append(line)
+                result = self.execute("\n".join(pending))
+                if result is not None and result.incomplete:
+                    unfinished = result.execution.error
+                    continue
+                pending.clear()
+                if result is not None:
+                    show(result)
+            except KeyboardInterrupt:  # at the prompt (or while showing): drop the input
+                if self.reader.interactive:
+                    _err("")
+                pending.clear()
+
+    def execute(self, code: str) -> InputResult | None:
+        """Run one input; Ctrl-C interrupts it (a second one, if the first is not enough,
+        abandons it). None when it was abandoned (the session was reset)."""
+        presses = [0]
+
+        def on_sigint(signum: int, frame: FrameType | None) -> None:
+            presses[0] += 1
+            if presses[0] > 1:
+                raise KeyboardInterrupt
+            self.session.interrupt()
+
+        try:
+            previous = signal.signal(signal.SIGINT, on_sigint)
+            try:
+                return self.session.run(code, on_output=_write)
+            finally:
+                signal.signal(signal.SIGINT, previous)
+        except KeyboardInterrupt:
+            self.session.reset()
+            _err("luagate: interrupted")
+            _err(RESET)
+            return None
+
+
+def show(result: InputResult) -> None:
+    """What an input gave: output went out as it was printed; then its value, or its error."""
+    execution = result.execution
+    if execution.output and not execution.output.endswith("\n"):
+        _write("\n")
+    if result.interrupted:
+        _err("luagate: interrupted")
+    elif execution.error is not None:
+        _report_error(execution.error)
+    elif result.values:
+        if result.display is not None:
+            _write(result.display + "\n")
+        else:
+            _write(json.dumps(execution.result, indent=2, ensure_ascii=False) + "\n")
+    if result.reset:
+        _err(RESET)
+
+
+def _report_error(error: Any) -> None:
+    where = f" (line {error.line})" if error.line else ""
+    _err(f"luagate: {error.type}{where}: {error.message}")
+
+
+def _write(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def _err(text: str) -> None:
+    sys.stdout.flush()  # what was printed comes first
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
+class LineReader:
+    """Lines from stdin: with a terminal, through ``input()`` (``readline`` editing and
+    history when available) with the prompt on stderr; otherwise plain lines, no prompt."""
+
+    def __init__(self, interactive: bool) -> None:
+        self.interactive = interactive
+        self._readline: Any = None
+        self._history: str | None = None
+        if interactive:
+            self._setup_readline()
+
+    def read(self, prompt: str) -> str | None:
+        """The next line without its newline; None at EOF."""
+        if not self.interactive:
+            data = sys.stdin.buffer.readline()
+            if not data:
+                return None
+            return data.decode("utf-8", "surrogateescape").rstrip("\r\n")
+        # input() writes its prompt (and readline its editing) to fd 1: stderr, meanwhile
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            os.dup2(2, 1)
+            try:
+                return input(prompt)
+            except EOFError:
+                return None
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+
+    def _setup_readline(self) -> None:
+        try:
+            import readline
+        except ImportError:  # no line editing; input() still works
+            return
+        self._readline = readline
+        readline.parse_and_bind("tab: tab-insert")  # Tab indents Lua; it completes no file names
+        readline.set_history_length(HISTORY_LENGTH)
+        from ..accounts.paths import luagate_home
+
+        self._history = os.path.join(luagate_home(), HISTORY_FILE)
+        with suppress(OSError):  # none yet, or unreadable
+            readline.read_history_file(self._history)
+
+    def close(self) -> None:
+        """Save the history (owner-only), unless luagate's home cannot be written."""
+        if self._readline is None or self._history is None:
+            return
+        if self._readline.get_current_history_length() == 0:
+            return
+        with suppress(OSError):
+            os.makedirs(os.path.dirname(self._history), mode=0o700, exist_ok=True)
+            os.close(os.open(self._history, os.O_WRONLY | os.O_CREAT, 0o600))
+            self._readline.write_history_file(self._history)
