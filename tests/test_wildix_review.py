@@ -347,3 +347,25 @@ def test_the_docs_state_the_date_rule_and_the_cap():
         assert "at most 1000" in docs.read(f"wildix.{function}")
     for function in ("get_call", "get_extension"):
         assert "percent-encoded" in docs.read(f"wildix.{function}")
+
+
+# -- an argument too long for any URL ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("function,given", [("get_call", "1" * 70_000), ("get_call", "x" * 70_000)])
+def test_an_id_too_long_for_a_url_is_a_validation_error_and_nothing_is_sent(
+    gateway, simulator, function, given
+):
+    message = error(gateway.call(f"wildix.{function}", {"id": given}), "validation")
+    assert "too long for a URL" in message and "65,536" in message
+    assert len(message) < 400  # the id is never echoed whole
+    assert simulator.log.records == []  # nothing reached the PBX
+
+
+def test_a_script_catches_the_too_long_argument_and_goes_on(gateway, simulator):
+    run = gateway.run_lua(
+        'local ok, err = pcall(app.integrations.wildix.get_call, {id = string.rep("9", 70000)})\n'
+        "return {error_type(err), #app.integrations.wildix.list_users({limit = 2}).users}"
+    )
+    assert run.success, run.error
+    assert run.result == ["validation", 2]

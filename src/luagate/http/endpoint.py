@@ -30,6 +30,7 @@ from ..errors import (
     RateLimitedError,
     UpstreamError,
     UpstreamTimeoutError,
+    ValidationError,
 )
 from .account_settings import check_base_url
 from .error_mapping import body_excerpt, error_for_status, provider_words
@@ -161,6 +162,11 @@ class Endpoint:
                     headers=self.headers,
                     timeout=timeout,
                 )
+            except httpx.InvalidURL as e:  # nothing was sent: an argument made it unsendable
+                raise ValidationError(
+                    f"{self._who(context)}: {method} {_clipped(path)} cannot be sent ({e}): an "
+                    f"argument is too long for a URL (at most {MAX_URL_CHARS:,} characters)"
+                ) from None
             except httpx.TimeoutException as e:
                 retriable = idempotent or isinstance(e, _UNSENT)
                 error: ProviderError = UpstreamTimeoutError(
@@ -363,6 +369,14 @@ def _tried(error: ProviderError, attempt: int, started: float) -> ProviderError:
     if attempt > 0:
         _add(error, f" ({attempt + 1} attempts, {time.monotonic() - started:.1f} s in all)")
     return error
+
+
+MAX_URL_CHARS = 65536
+"""The longest URL (and URL part) httpx builds; a longer one is ``httpx.InvalidURL``."""
+
+
+def _clipped(path: str) -> str:
+    return path if len(path) <= 80 else f"{path[:60]}... ({len(path):,} characters)"
 
 
 def _short(text: str) -> str:
