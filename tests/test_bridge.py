@@ -172,3 +172,22 @@ def test_the_python_api_runs_isolated_by_default():
     e = run_lua("print('hi') return app.echo({n = 1})", host=EchoHost())
     assert e.executor == "isolated"
     assert (e.success, e.output, e.result) == (True, "hi\n", {"n": 1})
+
+
+def test_too_large_going_out_is_catchable_coming_in_stops_the_script(run):
+    # out: the script's own value is refused before it crosses, as an ordinary error
+    e = run(
+        "local ok, err = pcall(json.encode, {string.rep('x', 2000)})\n"
+        "local ok2, err2 = pcall(app.echo, {s = string.rep('x', 2000)})\n"
+        "return {ok, error_type(err), ok2, error_type(err2)}",
+        value_bytes=1000,
+    )
+    assert e.success, e.error
+    assert e.result == [False, "value_too_large", False, "value_too_large"]
+    # in: json.decode's text over the limit stops the script, pcall or not
+    e = run(
+        "local ok = pcall(json.decode, '\"' .. string.rep('x', 2000) .. '\"')\nreturn 'went on'",
+        value_bytes=1000,
+    )
+    assert not e.success and e.error.type == "value_too_large"
+    assert e.result is None

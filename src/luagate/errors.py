@@ -132,7 +132,9 @@ class CallLimitError(LimitError):
 
 
 class ValueTooLargeError(LimitError):
-    """A value crossing the bridge (arguments, JSON, the result) exceeded the size limit."""
+    """A value crossing the bridge (arguments, JSON, the result) exceeded the size limit. What
+    comes in that large (a host's answer, json.decode's text) stops the script; what the script
+    sends out (json.encode's value, a call's arguments) is refused, and pcall can catch that."""
 
     type = "value_too_large"
 
