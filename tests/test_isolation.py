@@ -239,3 +239,21 @@ def test_a_worker_killed_from_outside_is_reported_and_the_next_run_works(executo
     assert elapsed < 10.0
     assert _server_pid(executor) == server_pid  # the server itself was not touched
     _ordinary_run_succeeds(executor)
+
+
+def test_the_deadline_holds_after_the_parent_has_waited_and_been_busy(executor):
+    # The parent first blocks waiting for the worker (a socket timeout gets set), then is busy
+    # in a host call for 1.5 s, then the worker sticks in one C call: the run must end as a
+    # time limit at the deadline, not later, and not as a lost worker (a stale socket timeout
+    # used to outlast the deadline and end as worker_lost).
+    code = (
+        "local t = os.clock() while os.clock() - t < 0.2 do end\n"
+        "app.sleep({seconds = 1.5})\n"
+        'return regex.match("(a+)+$", string.rep("a", 40) .. "b")'
+    )
+    started = time.monotonic()
+    execution = executor.run(code, EchoHost(), Limits(timeout_s=3))
+    took = time.monotonic() - started
+    assert execution.error is not None and execution.error.type == "time_limit", execution.error
+    assert took < 3 + 1.0, took
+    _ordinary_run_succeeds(executor)

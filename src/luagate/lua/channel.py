@@ -10,7 +10,6 @@ import json
 import os
 import struct
 import time
-from _socket import MSG_DONTWAIT  # not the socket module: the CLI's start-up is measured
 
 TYPE_CHECKING = False  # typing is not imported at run time: start-up is measured
 if TYPE_CHECKING:
@@ -46,6 +45,7 @@ class Channel:
         self.sock = sock
         self.max_frame = max_frame
         self._buffer = bytearray()
+        self._timeout: float | None = sock.gettimeout()
         self._encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
         self._decoder = json.JSONDecoder()
 
@@ -53,8 +53,9 @@ class Channel:
         """Send one message; :class:`TimeoutError` if the peer stops reading past ``deadline``."""
         data = self._encoder.encode(message).encode("utf-8", "surrogatepass")
         frame = _HEADER.pack(len(data)) + data
+        self._nonblocking()
         try:
-            sent = self.sock.send(frame, MSG_DONTWAIT)  # the usual case: all at once
+            sent = self.sock.send(frame)  # the usual case: all at once
         except BlockingIOError:
             sent = 0
         except OSError as e:
@@ -88,9 +89,10 @@ class Channel:
 
     def _fill(self, deadline: float | None) -> None:
         spin_until = time.perf_counter() + SPIN_S
+        self._nonblocking()
         while True:
             try:
-                data = self.sock.recv(_CHUNK, MSG_DONTWAIT)
+                data = self.sock.recv(_CHUNK)
                 break
             except BlockingIOError:
                 if time.perf_counter() < spin_until:
@@ -110,14 +112,24 @@ class Channel:
             raise ChannelClosed("connection closed")
         self._buffer += data
 
+    def _nonblocking(self) -> None:
+        # A socket with a timeout waits up to that timeout before every send or recv, even one
+        # flagged MSG_DONTWAIT (CPython polls first): a timeout left from an earlier wait would
+        # outlast a later, nearer deadline. The quick attempts run with the socket non-blocking.
+        if self._timeout != 0.0:
+            self.sock.settimeout(0.0)
+            self._timeout = 0.0
+
     def _set_timeout(self, deadline: float | None) -> None:
         if deadline is None:
             self.sock.settimeout(None)
+            self._timeout = None
             return
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise TimeoutError
         self.sock.settimeout(remaining)
+        self._timeout = remaining
 
     def close(self) -> None:
         self.sock.close()
