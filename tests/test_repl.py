@@ -142,7 +142,8 @@ def test_repl_with_a_script_or_json_is_a_usage_error(tmp_path, flags, conflict):
     for repl_flag in ("--repl", "-i"):
         p = luagate(tmp_path, "lua", repl_flag, *flags, stdin="x = 1\n")
         assert p.returncode == 2
-        assert p.stdout == ""
+        # under --json the usage error is also JSON on stdout, as for every command
+        assert p.stdout == "" if "--json" not in flags else json.loads(p.stdout)["error"]
         assert p.stderr.startswith("luagate lua: error: --repl cannot be combined with ")
         assert conflict in p.stderr
 

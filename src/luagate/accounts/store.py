@@ -116,6 +116,10 @@ class AccountStore:
         default = self.default_account(spec, names)
         return sorted(names, key=lambda n: (n != default, n))
 
+    def stored_accounts(self, spec: ProviderSpec) -> list[str]:
+        """The accounts config.json holds (not those only in the environment)."""
+        return sorted(self._provider(spec.name).get("accounts", {}))
+
     def default_account(self, spec: ProviderSpec, names: list[str] | None = None) -> str | None:
         """The marked default, else ``default``, else the first account by name."""
         if names is None:

@@ -212,3 +212,14 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes at exit
         return EXIT_FAILURE
+    except OSError as e:
+        import errno
+
+        if e.errno not in (errno.ENOSPC, errno.EIO, errno.EDQUOT):
+            raise
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # nothing more to write there, even at exit
+        print(f"luagate: cannot write the output: {e.strerror}", file=sys.stderr)
+        return EXIT_FAILURE

@@ -143,8 +143,10 @@ def limits_from_flags(args: Any) -> Any:
     for (``luagate lua`` and ``luagate serve`` share them; ``--cpu-limit`` and
     ``--memory-limit`` are ``luagate lua``'s other spellings of the first two); a usage error
     naming the flag as given."""
+    import math
+
     from ..errors import UsageError
-    from ..lua.limits import MIB, Limits
+    from ..lua.limits import MAXIMA, MIB, Limits
 
     chosen = {
         "timeout_s": _flag_value(args, "--timeout"),
@@ -153,11 +155,14 @@ def limits_from_flags(args: Any) -> Any:
         "max_calls": _flag_value(args, "--max-calls"),
     }
     for flag, value in chosen.values():
-        if value is not None and not value > 0:
+        if value is not None and not (value > 0 and math.isfinite(value)):
             raise usage(f"{flag} must be a positive number, got {value:g}")
     memory_flag, memory = chosen["memory_bytes"]
     if memory is not None and memory < 1:
         raise usage(f"{memory_flag} must be at least 1 (MiB), got {memory:g}")
+    if memory is not None and memory * MIB > MAXIMA["memory_bytes"]:
+        most = MAXIMA["memory_bytes"] // MIB
+        raise usage(f"{memory_flag} must be at most {most} (MiB: 1 TiB), got {memory:g}")
     requested = {field: value for field, (_, value) in chosen.items() if value is not None}
     if memory is not None:
         requested["memory_bytes"] = int(memory * MIB)
@@ -166,7 +171,7 @@ def limits_from_flags(args: Any) -> Any:
     except UsageError as e:  # beyond a ceiling: say which flag
         message = e.message
         for field, (flag, _) in chosen.items():
-            message = message.replace(field, flag)
+            message = message.replace(f"limit {field}", flag).replace(field, flag)
         raise usage(message) from None
 
 

@@ -168,13 +168,22 @@ def configure(spec: ProviderSpec, args: argparse.Namespace) -> dict[str, Any]:
     account = args.account
     default_before = store.default_account(spec)
     result: dict[str, Any] = {"provider": spec.name, "account": account, "changes": []}
+    # everything that can refuse is checked before anything changes: exit 2 stores nothing
+    if args.default and not changes_fields and account not in store.accounts(spec):
+        check_account_name(spec, account)
+        known = ", ".join(store.accounts(spec)) or "none"
+        raise common.usage(
+            f"{spec.name} has no account {account!r} to make the default (accounts: {known})"
+        )
     if args.delete:
         check_account_name(spec, account)
-        if not store.delete_account(spec, account):
+        if account not in store.stored_accounts(spec):
             known = ", ".join(store.accounts(spec)) or "none"
             raise common.usage(
                 f"{spec.name} has no stored account {account!r} to delete (accounts: {known})"
             )
+    if args.delete:
+        store.delete_account(spec, account)
         result["deleted"] = True
         if account in store.accounts(spec):
             result["note"] = (

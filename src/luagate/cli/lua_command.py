@@ -11,6 +11,8 @@ TYPE_CHECKING = False  # typing is not imported at run time: start-up is measure
 if TYPE_CHECKING:
     from typing import Any
 
+    from ..errors import LuagateError
+
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -72,42 +74,39 @@ def add_parser(commands: Any) -> None:
     p.set_defaults(run=run)
 
 
-def _read_source(args: argparse.Namespace) -> bytes | None:
+def _read_source(args: argparse.Namespace) -> bytes:
     if args.code is not None and args.file is not None:
-        _usage("give either a FILE or -e CODE, not both")
-        return None
+        raise _usage("give either a FILE or -e CODE, not both")
     if args.code is not None:
         return args.code.encode("utf-8", "surrogateescape")
+    if sys.stdin is None and args.file in (None, "-"):
+        raise _usage("give a script FILE or -e CODE (stdin is closed)")
     if args.file == "-" or (args.file is None and not sys.stdin.isatty()):
         source = sys.stdin.buffer.read()
         if args.file is None and not source.strip():  # nothing piped: no script was given
-            _usage("give a script FILE, -e CODE, or pipe a script on stdin (stdin was empty)")
-            return None
+            raise _usage("give a script FILE, -e CODE, or pipe a script on stdin (stdin was empty)")
         return source
     if args.file is None:
-        _usage("give a script FILE, -e CODE, or pipe a script on stdin")
-        return None
+        raise _usage("give a script FILE, -e CODE, or pipe a script on stdin")
     try:
         with open(args.file, "rb") as f:
             return f.read()
     except OSError as e:
-        _usage(f"cannot read {args.file}: {e.strerror}")
-        return None
+        raise _usage(f"cannot read {args.file}: {e.strerror}") from None
 
 
-def _usage(message: str) -> None:
-    print(f"luagate lua: error: {message}", file=sys.stderr)
+def _usage(message: str) -> LuagateError:
+    """A usage error (exit 2), reported by the CLI as every command's are: on stderr, and as
+    JSON on stdout under --json."""
+    from ..errors import UsageError
+
+    return UsageError(message)
 
 
 def _limits(args: argparse.Namespace) -> Any:
-    from ..errors import UsageError
     from .common import limits_from_flags
 
-    try:
-        return limits_from_flags(args)
-    except UsageError as e:
-        _usage(e.message)
-        return None
+    return limits_from_flags(args)  # a UsageError naming the flag as given
 
 
 def _write(text: str) -> None:
@@ -129,20 +128,15 @@ def run(args: argparse.Namespace) -> int:
     if args.repl:
         conflict = _repl_conflict(args)
         if conflict is not None:
-            _usage(conflict)
-            return EXIT_USAGE
+            raise _usage(conflict)
         limits = _limits(args)
-        if limits is None:
-            return EXIT_USAGE
+        if sys.stdin is None:
+            raise _usage("--repl reads its input from stdin, which is closed")
         from .repl import run_repl
 
         return run_repl(limits, isolated=not args.in_process, force=args.force)
     source = _read_source(args)
-    if source is None:
-        return EXIT_USAGE
     limits = _limits(args)
-    if limits is None:
-        return EXIT_USAGE
 
     from ..gateway.gateway import Gateway
 

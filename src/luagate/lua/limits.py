@@ -25,6 +25,16 @@ DEFAULTS: dict[str, float | int] = {
     "value_bytes": 8 * MIB,  # one value crossing the bridge: arguments, JSON text, the result
 }
 
+MAXIMA: dict[str, float | int] = {
+    "timeout_s": 7 * 24 * 3600.0,  # a week
+    "memory_bytes": 1024**4,  # 1 TiB
+    "output_bytes": 1024**3,  # 1 GiB (kept in memory)
+    "max_calls": 10_000_000,
+    "value_bytes": 256 * MIB,  # frames between the processes are up to 8x this
+}
+"""The largest value each limit accepts: beyond these a number means a mistake (``inf``,
+``1e13`` MiB), not a wish, and would overflow what enforces it (clocks, rlimits, allocators)."""
+
 
 class Limits:
     """Hard limits for one execution. Every field is a ceiling, checked by the sandbox."""
@@ -47,6 +57,8 @@ class Limits:
                 raise UsageError(f"limit {name} must be a number, got {value!r}")
             if not math.isfinite(value) or value <= 0:
                 raise UsageError(f"limit {name} must be a positive number, got {value!r}")
+            if value > MAXIMA[name]:
+                raise UsageError(f"limit {name} must be at most {MAXIMA[name]:g}, got {value:g}")
             object.__setattr__(self, name, type(default)(value))
         if self.memory_bytes < MIB:
             raise UsageError(f"limit memory_bytes must be at least 1 MiB, got {self.memory_bytes}")
