@@ -296,3 +296,19 @@ def test_no_history_is_stored_when_the_home_is_unwritable(tmp_path):
     assert stdout == "2\n"
     assert "Traceback" not in terminal
     assert not (home / "repl_history").exists()
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+def test_an_echoed_value_keeps_to_the_value_and_output_limits(tmp_path, executor):
+    # too large to cross: refused as a script's result is, and the session goes on
+    p = repl(tmp_path, 'k = 7\ns = string.rep("a", 9e6)\ns\nk\n', *executor, "--memory", "200")
+    assert p.returncode == 0
+    assert "luagate: value_too_large" in p.stderr and RESET not in p.stderr
+    assert p.stdout == "7\n"
+    # under the output cap: shown up to the cap, with a marker
+    p = repl(tmp_path, 's = string.rep("a", 5000)\ns\n#s\n', *executor, "--max-output", "100")
+    assert p.returncode == 0 and p.stderr == ""
+    shown, marker, length = p.stdout.splitlines()
+    assert shown == '"' + "a" * 99 and len(shown.encode()) == 100
+    assert marker == "[luagate: value shown up to 100 bytes of 5002]"
+    assert length == "5000"

@@ -63,7 +63,7 @@ def run_repl(limits: Limits, *, isolated: bool, force: bool) -> int:
             where = "a worker process" if isolated else "this process"
             _err(f"luagate lua --repl: Lua 5.4 in the sandbox, in {where}.")
             _err("Type .help for help, Ctrl-D to quit.")
-        return Repl(session, reader).loop()
+        return Repl(session, reader, limits.output_bytes).loop()
     finally:
         session.close()
         reader.close()
@@ -76,9 +76,15 @@ def run_repl(limits: Limits, *, isolated: bool, force: bool) -> int:
 class Repl:
     """The loop: read an input (more lines while it is unfinished), run it, show what it gave."""
 
-    def __init__(self, session: IsolatedSession | InProcessSession, reader: LineReader) -> None:
+    def __init__(
+        self,
+        session: IsolatedSession | InProcessSession,
+        reader: LineReader,
+        shown_bytes: int = 1024 * 1024,
+    ) -> None:
         self.session = session
         self.reader = reader
+        self.shown_bytes = shown_bytes  # an echoed value counts as output: the same cap
 
     def loop(self) -> int:
         pending: list[str] = []  # the lines of an unfinished input
@@ -108,7 +114,7 @@ class Repl:
                     continue
                 pending.clear()
                 if result is not None:
-                    show(result)
+                    show(result, self.shown_bytes)
             except KeyboardInterrupt:  # at the prompt (or while showing): drop the input
                 if self.reader.interactive:
                     _err("")
@@ -138,8 +144,9 @@ class Repl:
             return None
 
 
-def show(result: InputResult) -> None:
-    """What an input gave: output went out as it was printed; then its value, or its error."""
+def show(result: InputResult, shown_bytes: int = 1024 * 1024) -> None:
+    """What an input gave: output went out as it was printed; then its value (up to the output
+    cap, ``shown_bytes``, with a marker past it), or its error."""
     execution = result.execution
     if execution.output and not execution.output.endswith("\n"):
         _write("\n")
@@ -149,11 +156,20 @@ def show(result: InputResult) -> None:
         _report_error(execution.error)
     elif result.values:
         if result.display is not None:
-            _write(result.display + "\n")
+            text = result.display
         else:
-            _write(json.dumps(execution.result, indent=2, ensure_ascii=False) + "\n")
+            text = json.dumps(execution.result, indent=2, ensure_ascii=False)
+        _write(_capped(text, shown_bytes) + "\n")
     if result.reset:
         _err(RESET)
+
+
+def _capped(text: str, limit: int) -> str:
+    data = text.encode("utf-8", "surrogateescape")
+    if len(data) <= limit:
+        return text
+    kept = data[:limit].decode("utf-8", "ignore")  # never half a character
+    return f"{kept}\n[luagate: value shown up to {limit} bytes of {len(data)}]"
 
 
 def _report_error(error: Any) -> None:

@@ -768,6 +768,8 @@ return function(dispatch, expired, settings)
     local text, kind, message = try_encode(value, "result", false)
     if repl then  -- the JSON text, or false and the rendering; and how many values there were
       if text then return true, text, results.n - 1 end
+      -- too large is refused as a script's result is; only what JSON cannot hold is rendered
+      if kind == "value_too_large" then return false, kind, message, nil end
       return true, false, results.n - 1, render(value, VALUE_BYTES)
     end
     if not text then return false, kind, message, nil end
