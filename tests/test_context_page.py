@@ -61,3 +61,25 @@ def test_the_cli_reads_the_live_page(tmp_path: Path) -> None:
     assert "not callable here): `aircall`." in shown.stdout
     found = luagate(tmp_path, "search", "time", "zone", "--json")
     assert found.returncode == 0 and '"page": "context"' in found.stdout
+
+
+def test_the_page_reflects_this_runs_force_and_only_kinds_that_exist(tmp_path: Path) -> None:
+    gateway = gateway_at(tmp_path)
+    gateway.store.set_policy("aircall", write="deny")
+    gateway = gateway_at(tmp_path)
+    plain = gateway.run_lua('return docs.read("context")', isolated=False).result
+    forced = gateway.run_lua('return docs.read("context")', isolated=False, force=True).result
+    aircall_plain = plain.split("### `wildix`")[0]
+    assert "- write functions are refused" in aircall_plain
+    assert "- write functions are allowed: this run bypasses" in forced
+    # and what the page says is what happens: the forced write goes through
+    write = gateway.run_lua(
+        'return app.integrations.aircall.create_contact({first_name = "Ada", '
+        'phone_numbers = {{label = "Work", value = "+33612345678"}}}).id',
+        isolated=False,
+        force=True,
+    )
+    assert write.success, write.error
+    # Wildix declares no write function: no line about writes
+    wildix_part = plain.split("### `wildix`")[1]
+    assert "write functions" not in wildix_part and "- read functions are allowed" in wildix_part

@@ -53,7 +53,16 @@ def _accounts(gateway: Gateway, provider: ProviderSpec) -> str:
     return ", ".join(shown)
 
 
-def context_page(gateway: Gateway, now: float | None = None) -> str:
+def _rule(gateway: Gateway, kind: str, rule: str, force: bool) -> str:
+    if force and gateway.ceiling.get(kind) != "deny":  # force never lifts a server's deny
+        return "allowed: this run bypasses the read/write policy (--force)"
+    if rule == "ask" and gateway.ask is not None:
+        return "asked: each call waits for the operator's answer"
+    return _POLICY.get(rule, rule)
+
+
+def context_page(gateway: Gateway, now: float | None = None, *, force: bool = False) -> str:
+    """The page as a run sees it: ``force`` is that run's policy bypass."""
     now = time.time() if now is None else now
     lines = ["# Context", "", "What this luagate offers your scripts right now.", ""]
     lines += _today(now)
@@ -68,11 +77,11 @@ def context_page(gateway: Gateway, now: float | None = None) -> str:
             f"- accounts: {_accounts(gateway, provider)}",
             f"- call: `app.integrations.{provider.name}.<function>` (the default account) or"
             f" `app.integrations.{provider.name}.<account>.<function>`",
-            f"- read functions are {_POLICY.get(policy['read'], policy['read'])}",
-            f"- write functions are {_POLICY.get(policy['write'], policy['write'])}",
-            f'- its functions: `docs.read("{provider.name}")`',
-            "",
+            f"- read functions are {_rule(gateway, 'read', policy['read'], force)}",
         ]
+        if any(f.kind == "write" for f in provider.functions):
+            lines.append(f"- write functions are {_rule(gateway, 'write', policy['write'], force)}")
+        lines += [f'- its functions: `docs.read("{provider.name}")`', ""]
     off = [p.name for p in gateway.all_providers if p not in gateway.providers]
     if off:
         lines += [

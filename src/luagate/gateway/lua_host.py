@@ -73,6 +73,10 @@ class GatewayHost:
         if name == "read":
             if not isinstance(args, str):
                 raise InvalidValueError('docs.read takes a page name, e.g. docs.read("aircall")')
+            if args.strip() == "context":  # as this run sees it (its --force)
+                from .context import context_page
+
+                return context_page(self.gateway, force=self.force)
             return docs.read(args)
         if name == "search":
             if not isinstance(args, str):
