@@ -92,6 +92,10 @@ def test_the_cli_switches_off_and_on(tmp_path: Path) -> None:
     entry = next(e for e in json.loads(doctor.stdout)["checked"] if e["provider"] == "wildix")
     assert entry["enabled"] is False and entry["ok"] is True
     assert "switched off, not checked" in luagate(tmp_path, "doctor").stdout
+    schema = luagate(tmp_path, "schema", "wildix.list_users")  # the operator may still read it
+    assert schema.returncode == 0 and json.loads(schema.stdout)["title"] == "wildix.list_users"
+    flags = luagate(tmp_path, "wildix", "list_users", "--help")
+    assert flags.returncode == 0 and "--limit" in flags.stdout
     serve = luagate(tmp_path, "serve", "--provider", "wildix")
     assert serve.returncode == 2 and "wildix is switched off" in serve.stderr
 

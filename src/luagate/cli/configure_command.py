@@ -253,6 +253,7 @@ def run(args: argparse.Namespace) -> int:
             else f"{spec.name} is switched off: hidden from scripts, agents and their docs"
             f" (accounts kept; on again: luagate configure {spec.name} --enable)"
         )
+        common.out("(a running `luagate serve` sees this change once restarted)")
     elif not result["enabled"]:
         common.out(f"note: {spec.name} is switched off (luagate configure {spec.name} --enable)")
     if args.default:

@@ -26,6 +26,7 @@ def add_parser(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..catalog.schema import input_schema, output_schema
 
-    _, function = common.build_gateway().function(args.function)  # did-you-mean → exit 1
+    # did-you-mean → exit 1; a switched-off provider's schema is still the operator's to read
+    _, function = common.build_gateway().function(args.function, disabled=True)
     common.emit_json(output_schema(function) if args.output else input_schema(function))
     return common.EXIT_OK

@@ -141,10 +141,14 @@ class Gateway:
             )
         return spec
 
-    def function(self, full_name: str) -> tuple[ProviderSpec, FunctionSpec]:
+    def function(
+        self, full_name: str, *, disabled: bool = False
+    ) -> tuple[ProviderSpec, FunctionSpec]:
+        """A function by its full name; of a switched-off provider only when ``disabled``
+        allows it (the operator's views: its schema, its flags)."""
         name = full_name.strip().removeprefix("app.integrations.")
         provider_name, _, function_name = name.partition(".")
-        provider = self.provider(provider_name)
+        provider = self.provider(provider_name, disabled=disabled)
         if not function_name:
             raise UnknownFunctionError(
                 f"Name a function: {provider.name}.<function>. Functions: "
