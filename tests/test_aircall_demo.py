@@ -80,3 +80,18 @@ def test_the_readme_main_command_runs_the_example_on_the_demo(tmp_path):
     assert f"{result['missed']} missed inbound calls on {result['day']}" in envelope["output"]
     assert all(c["account"] == "demo" and c["ok"] for c in envelope["calls"])
     assert run.stderr.count("built-in 'demo' account") == 1
+
+
+def test_the_demo_account_has_a_current_user_and_every_function_example_runs(tmp_path):
+    notices: list[str] = []
+    gateway = fresh_gateway(tmp_path, notices)
+    me = gateway.call("aircall.get_current_user", {})
+    assert me["success"], me["error"]
+    users = gateway.call("aircall.list_users", {})["data"]["users"]
+    assert me["data"]["user"]["email"] in [u["email"] for u in users]
+    # each function's own examples run on the demo company (writes allowed for the run)
+    spec = gateway.provider("aircall")
+    for function in spec.functions:
+        for example in function.examples:
+            run = gateway.run_lua(example.code, isolated=False, force=True)
+            assert run.success, (function.full_name, example.title, run.error)

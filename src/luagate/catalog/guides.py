@@ -35,7 +35,7 @@ def _overview(docs: Docs) -> str:
 Scripts are Lua 5.4 and run in a sandbox with no files, network or OS. The only door to the
 outside world is one namespace:
 
-```lua
+```text
 local r = app.integrations.<provider>.<function>({{ ... }})           -- default account
 local r = app.integrations.<provider>.<account>.<function>({{ ... }}) -- a named account
 ```
