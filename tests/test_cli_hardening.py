@@ -91,3 +91,34 @@ def test_configure_that_refuses_stores_nothing(tmp_path: Path) -> None:
     status = json.loads(luagate(tmp_path, "status", "--json").stdout)
     assert all(p["active"] for p in status)
     assert all(p["policy"]["write"] == "ask" for p in status)
+
+
+def test_a_url_with_credentials_from_the_environment_is_found_by_doctor_and_named_on_call(
+    tmp_path: Path,
+) -> None:
+    env = env_for(tmp_path)
+    env["LUAGATE_WILDIX_OFFICE_PBX_URL"] = "https://admin:pw0rd@pbx.example.com"
+    env["LUAGATE_WILDIX_OFFICE_ACCESS_TOKEN"] = "tok-123"
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "luagate", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+
+    doctor = run("doctor", "wildix", "--json")
+    assert doctor.returncode == 1
+    problem = json.loads(doctor.stdout)["problems"][0]
+    assert problem["account"] == "office" and "must not carry credentials" in problem["problem"]
+    assert problem["fix"] == (
+        "set the environment variable LUAGATE_WILDIX_OFFICE_PBX_URL to a usable pbx_url"
+    )
+    call = run("call", "wildix.list_users", "--account", "office")
+    assert call.returncode == 1
+    assert "wildix account 'office': field pbx_url must not carry credentials" in call.stderr
+    assert "/api/v1" not in call.stderr
+    for output in (doctor.stdout, doctor.stderr, call.stdout, call.stderr):
+        assert "pw0rd" not in output and "tok-123" not in output

@@ -93,6 +93,44 @@ def _check_account(
                         common.configure_command(spec, account, [field]),
                     )
                 )
+    problems += _unusable_values(store, spec, account, stored)
+    return problems
+
+
+def _unusable_values(
+    store: Any, spec: ProviderSpec, account: str, stored: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Plain values the account could never use (a URL with credentials in it, a rate limit
+    that does not parse): what ``configure`` refuses, found where it did not look (values set
+    in the environment, or stored by hand)."""
+    from ..errors import NotConfiguredError
+    from ..providers.registry import provider_account_check
+
+    check = provider_account_check(spec.name)
+    if check is None:
+        return []
+    problems = []
+    for field, value in stored.items():
+        credential = spec.credential(field)
+        if not isinstance(value, str) or (credential is not None and credential.secret):
+            continue
+        source = None
+        if value.startswith("env:"):
+            source, value = value[4:], store.environ.get(value[4:])
+            if value is None:
+                continue  # reported above as an unset variable
+        elif f"LUAGATE_{spec.name.upper()}_{account.upper()}_{field.upper()}" in store.environ:
+            source = f"LUAGATE_{spec.name.upper()}_{account.upper()}_{field.upper()}"
+        try:
+            check(field, value, account)
+        except NotConfiguredError as e:
+            fix = (
+                f"set the environment variable {source} to a usable {field}"
+                if source
+                else common.configure_command(spec, account, [field])
+            )
+            said = e.message.removeprefix(f"{spec.name} account {account!r}: ")
+            problems.append(_problem(spec.name, account, said, fix))
     return problems
 
 

@@ -34,7 +34,7 @@ from ...errors import (
     UpstreamError,
     ValidationError,
 )
-from ...http.account_settings import rate_budget, request_timeout
+from ...http.account_settings import check_base_url, rate_budget, request_timeout
 from ...http.endpoint import Endpoint
 from .. import embedded
 from . import normalize
@@ -85,10 +85,10 @@ class WildixClient:
         credentials: dict[str, str],
         context: CallContext,
     ) -> Any:
-        endpoint = self._endpoint(credentials)
+        endpoint = self._endpoint(credentials, context.account)
         return getattr(self, function.name)(endpoint, args, context)
 
-    def _endpoint(self, credentials: dict[str, str]) -> Endpoint:
+    def _endpoint(self, credentials: dict[str, str], account: str | None = None) -> Endpoint:
         origin = pbx_origin(credentials.get("pbx_url", ""))
         token = credentials.get("access_token", "")
         rate = credentials.get("rate_limit") or ""
@@ -97,6 +97,8 @@ class WildixClient:
         with self._lock:
             endpoint = self._endpoints.get(key)
             if endpoint is None:
+                # the account's own value, named with the account (never the password)
+                check_base_url("wildix", origin, field="pbx_url", account=account)
                 endpoint = self._endpoints[key] = Endpoint(
                     embedded.origin_for(origin) + "/api/v1",
                     provider="Wildix",
