@@ -75,11 +75,11 @@ def test_the_page_reflects_this_runs_force_and_only_kinds_that_exist(tmp_path: P
     # and what the page says is what happens: the forced write goes through
     write = gateway.run_lua(
         'return app.integrations.aircall.create_contact({first_name = "Ada", '
-        'phone_numbers = {{label = "Work", value = "+33612345678"}}}).id',
+        'phone_numbers = {{label = "Work", value = "+33612345678"}}}).contact.first_name',
         isolated=False,
         force=True,
     )
-    assert write.success, write.error
+    assert write.success and write.result == "Ada", write.error
     # Wildix declares no write function: no line about writes
     wildix_part = plain.split("### `wildix`")[1]
     assert "write functions" not in wildix_part and "- read functions are allowed" in wildix_part

@@ -239,10 +239,10 @@ def _on_a_terminal(home: Path, lines: list[str]) -> tuple[int, str, str]:
     env["TERM"] = "dumb"
     shown = b""
 
-    def wait_for_prompt(start: int) -> None:  # "> " or ">> " shown after ``start``
+    def wait_for_prompt(start: int) -> None:  # "> ", ">> " or a question shown after ``start``
         nonlocal shown
         deadline = time.monotonic() + 60
-        while not shown[start:].endswith(b"> "):
+        while not shown[start:].endswith((b"> ", b"[y/N] ")):
             assert time.monotonic() < deadline, shown
             ready, _, _ = select.select([master], [], [], 1)
             if ready:
@@ -312,3 +312,15 @@ def test_an_echoed_value_keeps_to_the_value_and_output_limits(tmp_path, executor
     assert shown == '"' + "a" * 99 and len(shown.encode()) == 100
     assert marker == "[luagate: value shown up to 100 bytes of 5002]"
     assert length == "5000"
+
+
+def test_on_a_terminal_the_ask_policy_asks_the_person(tmp_path):
+    create = (
+        'app.integrations.aircall.create_contact({first_name = "Ada", '
+        'phone_numbers = {{label = "Work", value = "+33612345678"}}}).contact.first_name'
+    )
+    code, stdout, terminal = _on_a_terminal(tmp_path, [create, "y", create, "n"])
+    assert code == 0, terminal
+    assert terminal.count("Allow aircall.create_contact (write) on account demo? [y/N]") == 2
+    assert stdout == '"Ada"\n'  # allowed once; the refusal is an error on the terminal
+    assert "luagate: policy" in terminal

@@ -279,7 +279,7 @@ def parse(tokens: list[str], resolve: Any) -> Request:
 def _arguments(request: Request) -> dict[str, Any]:
     """The JSON object (argument or stdin), then the flags over it."""
     text, source = request.json_text, "the JSON argument"
-    if text == "-" or (text is None and not _stdin_is_tty()):
+    if text == "-" or (text is None and not common.stdin_is_tty()):
         text, source = sys.stdin.read(), "stdin"
         if not text.strip():
             if request.json_text == "-":
@@ -298,21 +298,6 @@ def _arguments(request: Request) -> dict[str, Any]:
         args = data or {}
     args.update(request.flags)
     return args
-
-
-def _stdin_is_tty() -> bool:
-    try:
-        return sys.stdin.isatty()
-    except (AttributeError, ValueError):  # closed or replaced stdin
-        return False
-
-
-def _ask(function: FunctionSpec, account: str | None) -> bool:
-    """Ask the person at the terminal (stderr for the question, stdin for the answer)."""
-    sys.stderr.write(f"Allow {function.full_name} ({function.kind}) on account {account}? [y/N] ")
-    sys.stderr.flush()
-    answer = sys.stdin.readline()
-    return answer.strip().lower() in ("y", "yes")
 
 
 def function_help(spec: FunctionSpec) -> str:
@@ -358,7 +343,7 @@ def main(tokens: list[str]) -> int:
         def gateway() -> Any:
             if not gateway_box:
                 # someone to ask only when a person is at the terminal and stdin is not data
-                ask = _ask if _stdin_is_tty() else None
+                ask = common.ask_at_terminal if common.stdin_is_tty() else None
                 gateway_box.append(common.build_gateway(ask=ask))
             return gateway_box[0]
 

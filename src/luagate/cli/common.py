@@ -175,6 +175,22 @@ def limits_from_flags(args: Any) -> Any:
         raise usage(message) from None
 
 
+def stdin_is_tty() -> bool:
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):  # closed or replaced stdin
+        return False
+
+
+def ask_at_terminal(function: FunctionSpec, account: str | None) -> bool:
+    """The ``ask`` policy's question to the person at the terminal (stderr for the question,
+    stdin for the answer): ``luagate call`` and the REPL use it when stdin is a terminal."""
+    sys.stderr.write(f"Allow {function.full_name} ({function.kind}) on account {account}? [y/N] ")
+    sys.stderr.flush()
+    answer = sys.stdin.readline()
+    return answer.strip().lower() in ("y", "yes")
+
+
 def usage(message: str) -> LuagateError:
     from ..errors import UsageError
 

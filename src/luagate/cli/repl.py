@@ -54,10 +54,14 @@ def run_repl(limits: Limits, *, isolated: bool, force: bool) -> int:
     from ..gateway.gateway import Gateway
     from ..gateway.lua_host import GatewayHost
     from ..lua.session import open_session
+    from .common import ask_at_terminal
 
-    host = GatewayHost(Gateway(surface="lua"), force=force)
+    interactive = sys.stdin.isatty()
+    # a person is at the prompt: the 'ask' policy asks them (the input's clock keeps running)
+    gateway = Gateway(surface="lua", ask=ask_at_terminal if interactive else None)
+    host = GatewayHost(gateway, force=force)
     session = open_session(host, limits, isolated=isolated)
-    reader = LineReader(sys.stdin.isatty())
+    reader = LineReader(interactive)
     try:
         if reader.interactive:
             where = "a worker process" if isolated else "this process"
