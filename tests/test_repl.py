@@ -324,3 +324,49 @@ def test_on_a_terminal_the_ask_policy_asks_the_person(tmp_path):
     assert terminal.count("Allow aircall.create_contact (write) on account demo? [y/N]") == 2
     assert stdout == '"Ada"\n'  # allowed once; the refusal is an error on the terminal
     assert "luagate: policy" in terminal
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+def test_ctrl_c_stops_an_input_waiting_on_a_provider_at_once(tmp_path, executor):
+    import socket
+
+    blackhole = socket.socket()  # accepts, never answers
+    blackhole.bind(("127.0.0.1", 0))
+    blackhole.listen()
+    url = f"http://127.0.0.1:{blackhole.getsockname()[1]}"
+    configured = luagate(
+        tmp_path, "configure", "wildix", "--set", f"pbx_url={url}",
+        "--set", "access_token=tok", "--set", "request_timeout=50",
+    )  # fmt: skip
+    assert configured.returncode == 0, configured.stderr
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LUAGATE_")}
+    env["LUAGATE_HOME"] = str(tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "luagate", "lua", "--repl", "--timeout", "60", *executor],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        assert proc.stdin is not None
+        proc.stdin.write("x = 1\napp.integrations.wildix.list_users({})\n")
+        proc.stdin.flush()
+        blackhole.settimeout(60)
+        connection, _ = blackhole.accept()  # the request is on its way: the input waits
+        time.sleep(0.5)
+        pressed = time.monotonic()
+        os.killpg(proc.pid, signal.SIGINT)  # one Ctrl-C
+        stdout, stderr = proc.communicate("1 + 1\n", timeout=60)
+        took = time.monotonic() - pressed
+        connection.close()
+    finally:
+        blackhole.close()
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 0, stderr
+    assert took < 20, took  # not the 50 s request timeout, nor the 60 s input limit
+    assert "luagate: interrupted" in stderr and RESET in stderr
+    assert stdout == "2\n"

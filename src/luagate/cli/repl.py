@@ -134,6 +134,8 @@ class Repl:
             if presses[0] > 1:
                 raise KeyboardInterrupt
             self.session.interrupt()
+            if self.session.in_host_call:  # e.g. waiting on a provider: nothing checks a flag
+                raise KeyboardInterrupt
 
         try:
             previous = signal.signal(signal.SIGINT, on_sigint)

@@ -24,10 +24,13 @@ from .run import Run
 
 TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
+    from typing import Any
+
+    from .deadline import Deadline
     from .envelope import Execution, Outcome
     from .executor import OnOutput
     from .fork_server import ForkServer
-    from .host import Host
+    from .host import Host, HostReply, Namespace
     from .sandbox import SessionSandbox
 
 STOPPING_ERRORS = frozenset({"time_limit", "memory_limit", "output_limit", "call_limit"})
@@ -60,6 +63,25 @@ def _ends_state(outcome: Outcome) -> bool:
     return outcome.stopped or (outcome.error is not None and outcome.error.type in STOPPING_ERRORS)
 
 
+class _WatchedHost:
+    """The session's host, noting whether one of its calls is under way (a provider's HTTP
+    request, say): Ctrl-C cannot wait for the Lua state's next check then."""
+
+    def __init__(self, host: Host) -> None:
+        self.host = host
+        self.busy = False
+
+    def namespace(self) -> Namespace:
+        return self.host.namespace()
+
+    def call(self, path: str, args: Any, deadline: Deadline) -> HostReply:
+        self.busy = True
+        try:
+            return self.host.call(path, args, deadline)
+        finally:
+            self.busy = False
+
+
 class IsolatedSession:
     """A REPL session whose Lua state lives in one worker process.
 
@@ -70,10 +92,15 @@ class IsolatedSession:
 
     name = "isolated"
 
+    @property
+    def in_host_call(self) -> bool:
+        """Whether the running input is inside a host call (which only an exception stops)."""
+        return self._host.busy
+
     def __init__(
         self, host: Host, limits: Limits | None = None, server: ForkServer | None = None
     ) -> None:
-        self._host = host
+        self._host = _WatchedHost(host)
         self.limits = limits or Limits()
         self._server = server or shared_fork_server()
         self._namespace = host.namespace()
@@ -153,8 +180,13 @@ class InProcessSession:
 
     name = "in_process"
 
+    @property
+    def in_host_call(self) -> bool:
+        """Whether the running input is inside a host call (which only an exception stops)."""
+        return self._host.busy
+
     def __init__(self, host: Host, limits: Limits | None = None) -> None:
-        self._host = host
+        self._host = _WatchedHost(host)
         self.limits = limits or Limits()
         self._namespace = host.namespace()
         self._state: SessionSandbox | None = None
