@@ -191,3 +191,11 @@ def test_too_large_going_out_is_catchable_coming_in_stops_the_script(run):
     )
     assert not e.success and e.error.type == "value_too_large"
     assert e.result is None
+
+
+def test_a_script_larger_than_one_value_is_refused_before_it_runs(run):
+    code = "x = 1 --" + "a" * 2000
+    e = run(code, value_bytes=1000)
+    assert not e.success and e.error.type == "value_too_large"
+    assert e.error.message == f"the script is {len(code)} bytes; the limit is 1000"
+    assert run("return 1", value_bytes=1000).result == 1

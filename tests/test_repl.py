@@ -370,3 +370,12 @@ def test_ctrl_c_stops_an_input_waiting_on_a_provider_at_once(tmp_path, executor)
     assert took < 20, took  # not the 50 s request timeout, nor the 60 s input limit
     assert "luagate: interrupted" in stderr and RESET in stderr
     assert stdout == "2\n"
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+def test_an_input_larger_than_one_value_is_refused_and_the_state_kept(tmp_path, executor):
+    big = "y = 1 --" + "a" * (9 * 1024 * 1024)
+    p = repl(tmp_path, f"k = 5\n{big}\nk\ny\n", *executor)
+    assert p.returncode == 0
+    assert "luagate: value_too_large: the script is" in p.stderr and RESET not in p.stderr
+    assert p.stdout == "5\nnull\n"

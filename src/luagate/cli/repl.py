@@ -97,10 +97,10 @@ class Repl:
             try:
                 line = self.reader.read(CONTINUATION if pending else PROMPT)
                 if line is None:  # EOF: the session ends
+                    if self.reader.interactive:
+                        _err("")  # off the prompt's line first
                     if pending and unfinished is not None:
                         _report_error(unfinished)
-                    if self.reader.interactive:
-                        _err("")
                     return 0
                 if not pending:
                     command = line.strip()

@@ -49,8 +49,12 @@ class InProcessExecutor:
         on_output: OnOutput | None = None,
     ) -> Execution:
         run = Run(host, limits, on_output)
+        source = code.encode("utf-8", "surrogateescape") if isinstance(code, str) else code
+        refused = run.refuse_source(source)
+        if refused is not None:
+            return run.finish(refused, self.name)
         outcome = run_sandbox(
-            code,
+            source,
             namespace=run.namespace,
             call=run.bridge.call,
             limits=run.limits,

@@ -139,6 +139,9 @@ class IsolatedExecutor:
     ) -> Execution:
         run = Run(host, limits, on_output)
         source = code.encode("utf-8", "surrogateescape") if isinstance(code, str) else code
+        refused = run.refuse_source(source)
+        if refused is not None:
+            return run.finish(refused, self.name)
         ours, theirs = socketpair(AF_UNIX, SOCK_STREAM)
         try:
             pidfd = self._server.fork(theirs)

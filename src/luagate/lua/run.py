@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import time
 
+from ..errors import ValueTooLargeError
 from .deadline import Deadline
-from .envelope import Execution, Outcome
+from .envelope import Execution, Outcome, ScriptError
 from .host import Bridge
 from .limits import Limits
 from .output import OutputBuffer
@@ -35,6 +36,16 @@ class Run:
         # a REPL session's inputs share the namespace its Lua state was built with
         self.namespace = host.namespace() if namespace is None else namespace
         self.bridge = Bridge(host, self.limits, self.deadline, self.namespace)
+
+    def refuse_source(self, source: bytes) -> Outcome | None:
+        """The outcome for a script (or REPL input) larger than one value may be — refused
+        before it is compiled or sent to a worker — else None."""
+        if len(source) <= self.limits.value_bytes:
+            return None
+        error = ValueTooLargeError(
+            f"the script is {len(source)} bytes; the limit is {self.limits.value_bytes}"
+        )
+        return Outcome(False, error=ScriptError(error.type, error.message))
 
     def finish(self, outcome: Outcome, executor: str) -> Execution:
         """The envelope; the output buffer is told when output was the limit reached."""

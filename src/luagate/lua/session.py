@@ -135,8 +135,13 @@ class IsolatedSession:
         """Run one input in the session's state (a fresh worker's if the last one ended)."""
         self._interrupted = False
         source = code.encode("utf-8", "surrogateescape") if isinstance(code, str) else code
-        channel = self._channel or self._start_worker()
         run = Run(self._host, self.limits, on_output, self._namespace)
+        refused = run.refuse_source(source)
+        if refused is not None:  # the state is untouched
+            return InputResult(
+                run.finish(refused, self.name), refused, interrupted=False, reset=False
+            )
+        channel = self._channel or self._start_worker()
         request = {"op": "input", "code": to_wire(source), "deadline": run.deadline.at}
         outcome, answered = converse(channel, request, run)
         interrupted = self._interrupted
@@ -201,6 +206,12 @@ class InProcessSession:
             self._state = SessionSandbox(self._namespace, self.limits)
         state = self._state
         run = Run(self._host, self.limits, on_output, self._namespace)
+        source = code.encode("utf-8", "surrogateescape") if isinstance(code, str) else code
+        refused = run.refuse_source(source)
+        if refused is not None:  # the state is untouched
+            return InputResult(
+                run.finish(refused, self.name), refused, interrupted=False, reset=False
+            )
         self._run = run
         state.arm(run.deadline.at)
         if self._interrupted:  # interrupted before the deadline was armed

@@ -31,7 +31,7 @@ from .channel import Channel, ChannelClosed, max_frame, to_wire
 from .deadline import Deadline
 from .envelope import Outcome, ScriptError
 from .fd_passing import receive_fd, send_fd
-from .limits import MIB, Limits
+from .limits import MAXIMA, MIB, Limits
 from .output import OutputBuffer
 from .sandbox import SessionSandbox, run_sandbox
 
@@ -90,7 +90,8 @@ def run_worker(mapped: int, server_pid: int) -> None:
     can no longer open ``/proc``.
     """
     _confine(server_pid)
-    channel = Channel(socket(fileno=CHANNEL_FD), max_frame=64 * MIB)
+    # the first message (from the trusted parent) may carry a script as large as any limit allows
+    channel = Channel(socket(fileno=CHANNEL_FD), max_frame=max_frame(MAXIMA["value_bytes"]))
     request = channel.recv()
     limits = Limits.from_dict(request["limits"])
     channel.max_frame = max_frame(limits.value_bytes)
