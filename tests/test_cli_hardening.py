@@ -122,3 +122,26 @@ def test_a_url_with_credentials_from_the_environment_is_found_by_doctor_and_name
     assert "/api/v1" not in call.stderr
     for output in (doctor.stdout, doctor.stderr, call.stdout, call.stderr):
         assert "pw0rd" not in output and "tok-123" not in output
+
+
+@pytest.mark.parametrize("mode", [(), ("--in-process",)])
+def test_a_reader_that_leaves_stops_the_script_quietly(
+    tmp_path: Path, mode: tuple[str, ...]
+) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "luagate", "lua", *mode, "-e", "while true do print('line') end"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env_for(tmp_path),
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline() == "line\n"
+    proc.stdout.close()  # as `| head -1` does
+    try:
+        code = proc.wait(timeout=20)  # long before the 30 s time limit
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    stderr = proc.stderr.read()
+    assert code == 1 and "Traceback" not in stderr and "error" not in stderr, stderr

@@ -109,9 +109,34 @@ def _limits(args: argparse.Namespace) -> Any:
     return limits_from_flags(args)  # a UsageError naming the flag as given
 
 
+_STDOUT_GONE = [False]
+"""Whether stdout's reader went away (``luagate lua script.lua | head -1``)."""
+
+
 def _write(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    if _STDOUT_GONE[0]:
+        return
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader left: the rest goes nowhere, quietly, and exit is 1
+        import os
+
+        _STDOUT_GONE[0] = True
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # nothing left to flush at exit either
+
+
+def _stream(text: str) -> None:
+    """The script's output as it prints it; once stdout's reader is gone, the script stops
+    (as a program stops on SIGPIPE), and nothing more is said."""
+    if _STDOUT_GONE[0]:
+        return  # already stopped (what is left is flushed at the end: to nowhere)
+    _write(text)
+    if _STDOUT_GONE[0]:
+        from ..errors import OutputLimitError
+
+        raise OutputLimitError("stdout was closed by its reader")
 
 
 def _repl_conflict(args: argparse.Namespace) -> str | None:
@@ -146,8 +171,10 @@ def run(args: argparse.Namespace) -> int:
         limits=limits,
         isolated=not args.in_process,
         force=args.force,
-        on_output=None if args.json else _write,
+        on_output=None if args.json else _stream,
     )
+    if _STDOUT_GONE[0]:  # its reader left (| head): stopped quietly, as on SIGPIPE
+        return EXIT_FAILURE
     if args.json:
         _write(json.dumps(execution.to_dict(), indent=2, ensure_ascii=False) + "\n")
     else:
