@@ -59,10 +59,20 @@ def test_the_gateway_hides_a_switched_off_provider(tmp_path: Path) -> None:
     assert "wildix" not in gateway.docs.page_names()
     listed = gateway.run_lua("return docs.list()", isolated=False).result
     assert [p["page"] for p in listed["providers"]] == ["aircall"]
-    run = gateway.run_lua("return app.integrations.wildix.list_users({})", isolated=False)
-    assert run.error.type == "unknown_name" and "Available in app.integrations: aircall" in (
-        run.error.message
-    )
+    for isolated in (False, True):
+        run = gateway.run_lua("return app.integrations.wildix.list_users({})", isolated=isolated)
+        assert run.error.type == "unknown_name"
+        assert (
+            "app.integrations.wildix is not available here: the operator switched wildix off"
+            in (run.error.message)
+        )
+        run = gateway.run_lua("return app.integrations.wildx", isolated=isolated)
+        assert "Available in app.integrations: aircall." in run.error.message  # wildix unlisted
+        names = gateway.run_lua(
+            "local n = {} for k in pairs(app.integrations) do n[#n + 1] = k end return n",
+            isolated=isolated,
+        )
+        assert names.result == ["aircall"]
     assert gateway.run_lua(
         "return #app.integrations.aircall.list_users({}).users", isolated=False
     ).success
@@ -82,7 +92,7 @@ def test_the_cli_switches_off_and_on(tmp_path: Path) -> None:
     shortcut = luagate(tmp_path, "wildix", "list_users")
     assert shortcut.returncode == 1 and "luagate configure wildix --enable" in shortcut.stderr
     script = luagate(tmp_path, "lua", "-e", "return app.integrations.wildix.list_users({})")
-    assert script.returncode == 1 and "Unknown name: app.integrations.wildix" in script.stderr
+    assert script.returncode == 1 and "luagate configure wildix --enable" in script.stderr
     listing = luagate(tmp_path, "list", "--json")
     assert {p["provider"]: p["active"] for p in json.loads(listing.stdout)} == {
         "aircall": True,

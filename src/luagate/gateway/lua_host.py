@@ -7,7 +7,7 @@ import time
 
 from ..errors import InvalidValueError, LuagateError
 from ..http.context import CallContext
-from ..lua.host import HostReply
+from ..lua.host import UNAVAILABLE, HostReply
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -34,6 +34,12 @@ class GatewayHost:
                 if account not in tree:
                     tree[account] = dict(functions)
             integrations[provider.name] = tree
+        for provider in self.gateway.all_providers:
+            if provider not in self.gateway.providers:  # says so when a script asks for it
+                integrations[provider.name] = (
+                    f"{UNAVAILABLE}the operator switched {provider.name} off"
+                    f" (luagate configure {provider.name} --enable)"
+                )
         return {
             "app": {"integrations": integrations},
             "docs": {"list": "helper", "search": "helper", "read": "helper"},

@@ -54,13 +54,25 @@ class HostReply:
         self.meta = meta
 
 
+UNAVAILABLE = "unavailable:"
+"""A leaf ``"unavailable:<why>"`` is a name that exists only to explain itself: not callable,
+not listed, but asking for it says why (e.g. a provider the operator switched off)."""
+
+
+def unavailable(leaf: Any) -> str | None:
+    """Why a leaf is unavailable, or None for an ordinary one."""
+    if isinstance(leaf, str) and leaf.startswith(UNAVAILABLE):
+        return leaf[len(UNAVAILABLE) :]
+    return None
+
+
 def iter_paths(tree: Namespace, prefix: str = "", leaf: str | None = None) -> Iterator[str]:
     """Every callable path in a namespace tree, dotted (only those marked ``leaf`` if given)."""
     for name, sub in tree.items():
         path = f"{prefix}.{name}" if prefix else name
         if isinstance(sub, dict):
             yield from iter_paths(sub, path, leaf)
-        elif leaf is None or sub == leaf:
+        elif unavailable(sub) is None and (leaf is None or sub == leaf):
             yield path
 
 
@@ -69,7 +81,12 @@ def unknown_name_message(tree: Namespace, prefix: str, name: str) -> str:
     node: Any = tree
     for part in prefix.split("."):
         node = node.get(part, {}) if isinstance(node, dict) else {}
-    names = sorted(node) if isinstance(node, dict) else []
+    if not isinstance(node, dict):
+        node = {}
+    why = unavailable(node.get(name))
+    if why is not None:
+        return f"{prefix}.{name} is not available here: {why}."
+    names = sorted(k for k, v in node.items() if unavailable(v) is None)
     message = f"Unknown name: {prefix}.{name}."
     close = close_matches(name, names, n=3, cutoff=0.6)
     if close:

@@ -23,7 +23,7 @@ from ..errors import (
 from .convert import ToLua, decode_json
 from .deadline import Deadline
 from .envelope import Outcome, ScriptError
-from .host import unknown_name_message
+from .host import unavailable, unknown_name_message
 from .limits import Limits
 from .output import OutputBuffer
 from .regex_ops import RegexOps
@@ -74,8 +74,11 @@ def _text(data: bytes | None) -> str:
 
 
 def _lua_strings(tree: Namespace) -> dict[bytes, Any]:
+    # an "unavailable:" leaf becomes nothing in Lua: asking for it gets its explanation
     return {
-        k.encode(): _lua_strings(v) if isinstance(v, dict) else b"function" for k, v in tree.items()
+        k.encode(): _lua_strings(v) if isinstance(v, dict) else b"function"
+        for k, v in tree.items()
+        if unavailable(v) is None
     }
 
 
