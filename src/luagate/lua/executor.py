@@ -49,8 +49,7 @@ class InProcessExecutor:
         on_output: OnOutput | None = None,
     ) -> Execution:
         run = Run(host, limits, on_output)
-        source = code.encode("utf-8", "surrogateescape") if isinstance(code, str) else code
-        refused = run.refuse_source(source)
+        source, refused = run.source(code)
         if refused is not None:
             return run.finish(refused, self.name)
         outcome = run_sandbox(

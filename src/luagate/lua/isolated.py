@@ -138,8 +138,7 @@ class IsolatedExecutor:
         on_output: OnOutput | None = None,
     ) -> Execution:
         run = Run(host, limits, on_output)
-        source = code.encode("utf-8", "surrogateescape") if isinstance(code, str) else code
-        refused = run.refuse_source(source)
+        source, refused = run.source(code)
         if refused is not None:
             return run.finish(refused, self.name)
         ours, theirs = socketpair(AF_UNIX, SOCK_STREAM)

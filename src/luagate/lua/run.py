@@ -37,15 +37,16 @@ class Run:
         self.namespace = host.namespace() if namespace is None else namespace
         self.bridge = Bridge(host, self.limits, self.deadline, self.namespace)
 
-    def refuse_source(self, source: bytes) -> Outcome | None:
-        """The outcome for a script (or REPL input) larger than one value may be — refused
-        before it is compiled or sent to a worker — else None."""
+    def source(self, code: str | bytes) -> tuple[bytes, Outcome | None]:
+        """The script (or REPL input) as bytes, and the outcome that refuses it when it is
+        larger than one value may be — before it is compiled or sent to a worker — else None."""
+        source = code.encode("utf-8", "surrogateescape") if isinstance(code, str) else code
         if len(source) <= self.limits.value_bytes:
-            return None
+            return source, None
         error = ValueTooLargeError(
             f"the script is {len(source)} bytes; the limit is {self.limits.value_bytes}"
         )
-        return Outcome(False, error=ScriptError(error.type, error.message))
+        return source, Outcome(False, error=ScriptError(error.type, error.message))
 
     def finish(self, outcome: Outcome, executor: str) -> Execution:
         """The envelope; the output buffer is told when output was the limit reached."""

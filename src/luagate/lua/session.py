@@ -59,6 +59,11 @@ class InputResult:
         """The session's Lua state ended with this input; the next one starts a fresh state."""
 
 
+def _untouched(run: Run, refused: Outcome, executor: str) -> InputResult:
+    """An input refused before it ran: the state is as it was."""
+    return InputResult(run.finish(refused, executor), refused, interrupted=False, reset=False)
+
+
 def _ends_state(outcome: Outcome) -> bool:
     return outcome.stopped or (outcome.error is not None and outcome.error.type in STOPPING_ERRORS)
 
@@ -134,13 +139,10 @@ class IsolatedSession:
     def run(self, code: str | bytes, on_output: OnOutput | None = None) -> InputResult:
         """Run one input in the session's state (a fresh worker's if the last one ended)."""
         self._interrupted = False
-        source = code.encode("utf-8", "surrogateescape") if isinstance(code, str) else code
         run = Run(self._host, self.limits, on_output, self._namespace)
-        refused = run.refuse_source(source)
-        if refused is not None:  # the state is untouched
-            return InputResult(
-                run.finish(refused, self.name), refused, interrupted=False, reset=False
-            )
+        source, refused = run.source(code)
+        if refused is not None:
+            return _untouched(run, refused, self.name)
         channel = self._channel or self._start_worker()
         request = {"op": "input", "code": to_wire(source), "deadline": run.deadline.at}
         outcome, answered = converse(channel, request, run)
@@ -206,18 +208,15 @@ class InProcessSession:
             self._state = SessionSandbox(self._namespace, self.limits)
         state = self._state
         run = Run(self._host, self.limits, on_output, self._namespace)
-        source = code.encode("utf-8", "surrogateescape") if isinstance(code, str) else code
-        refused = run.refuse_source(source)
-        if refused is not None:  # the state is untouched
-            return InputResult(
-                run.finish(refused, self.name), refused, interrupted=False, reset=False
-            )
+        source, refused = run.source(code)
+        if refused is not None:
+            return _untouched(run, refused, self.name)
         self._run = run
         state.arm(run.deadline.at)
         if self._interrupted:  # interrupted before the deadline was armed
             state.deadline.cancel()
         try:
-            outcome = state.run(code, output=run.output, call=run.bridge.call)
+            outcome = state.run(source, output=run.output, call=run.bridge.call)
         finally:
             self._run = None
         interrupted = self._interrupted
