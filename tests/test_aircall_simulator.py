@@ -632,6 +632,31 @@ def test_same_seed_and_anchor_serve_identical_data(anon, url, sim):
     assert other_seed.calls != one.company("acme").calls
 
 
+def test_the_regular_caller_rings_first_the_day_before_the_anchor():
+    """acme's regular caller (also a regular of the Wildix demo PBX) is the first missed call
+    of the day before the anchor; every other call is drawn exactly as without one."""
+    acme, globex = default_companies()
+    data = generate(acme, ANCHOR)
+    plain = generate(replace(acme, regular_caller=None), ANCHOR)
+    assert len(data.calls) == len(plain.calls)
+    changed = [(a, b) for a, b in zip(data.calls, plain.calls, strict=True) if a != b]
+    assert len(changed) == 1
+    call, before = changed[0]
+    assert call["raw_digits"] == display(acme.regular_caller) != before["raw_digits"]
+    assert {k: v for k, v in call.items() if k not in ("raw_digits", "country_code_a2")} == {
+        k: v for k, v in before.items() if k not in ("raw_digits", "country_code_a2")
+    }
+    day_before = [c for c in data.calls if ANCHOR_TS - 86_400 <= c["started_at"] < ANCHOR_TS]
+    missed = [c for c in day_before if c["missed_call_reason"]]
+    assert missed[0] is call and call["direction"] == "inbound"
+    phones = {p["value"] for c in data.contacts.values() for p in c["phone_numbers"]}
+    assert acme.regular_caller in {normalize(p) for p in phones} | phones
+    # a number that is not one of the company's contacts changes nothing
+    assert generate(replace(globex, regular_caller=acme.regular_caller), ANCHOR).calls == (
+        generate(globex, ANCHOR).calls
+    )
+
+
 # -- CLI -----------------------------------------------------------------------------------
 
 

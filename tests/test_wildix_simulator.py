@@ -535,6 +535,29 @@ def test_same_seed_and_anchor_give_identical_data(anon, url, sim):
     assert later.calls[-1]["start"].startswith("2026-03-23")
 
 
+def test_the_regular_caller_rings_first_the_day_before_the_anchor():
+    """acme's regular caller (also a contact of the Aircall demo company) is the first missed
+    call of the day before the anchor; every other call is drawn exactly as without one."""
+    acme, office, _ = default_pbxes()
+    data = generate(acme, ANCHOR)
+    plain = generate(replace(acme, regular_caller=None), ANCHOR)
+    changed = [(a, b) for a, b in zip(data.calls, plain.calls, strict=True) if a != b]
+    assert len(changed) == 1
+    call, before = changed[0]
+    assert call["src"] == call["from_number"] == acme.regular_caller != before["src"]
+    assert call["from_name"] == "Emma Michel"
+    same = ("src", "from_number", "from_name")
+    assert {k: v for k, v in call.items() if k not in same} == {
+        k: v for k, v in before.items() if k not in same
+    }
+    day_before = [c for c in data.calls if c["start"].startswith("2026-03-15")]
+    assert day_before[0] is call and call["disposition"] == "NO ANSWER"
+    # a number that is not among the PBX's regular callers changes nothing
+    assert generate(replace(office, regular_caller=acme.regular_caller), ANCHOR).calls == (
+        generate(office, ANCHOR).calls
+    )
+
+
 def test_2500_calls_generate_fast_and_page_in_milliseconds():
     big = replace(default_pbxes()[0], calls=2_500)
     start = time.perf_counter()

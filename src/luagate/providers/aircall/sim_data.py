@@ -50,6 +50,10 @@ class Company:
     tag_id_base: int = 4_100
     detail_id_base: int = 70_000  # phone_numbers and emails entries share one id sequence
     comment_id_base: int = 610_000
+    regular_caller: str | None = None
+    """An E.164 number among the contacts' phones: the first missed call of the day before the
+    anchor comes from it. acme's is also a regular caller of the Wildix demo PBX, which that day
+    misses a call from the same number first, so examples joining both providers find them."""
 
     @property
     def display_name(self) -> str:
@@ -69,6 +73,7 @@ def default_companies() -> tuple[Company, ...]:
             api_keys=(("acme-api-id", "acme-api-token"),),
             oauth_tokens=("acme-oauth-token",),
             company_id=41_001,
+            regular_caller="+33797999373",  # Emma Michel, contact 5600
         ),
         Company(
             "globex",

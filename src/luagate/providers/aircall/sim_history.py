@@ -87,8 +87,20 @@ class CallHistory:
                 force = "answered"
             elif forced_missed < 2 and started_at >= self.now - DAY:  # "yesterday's missed calls"
                 force, forced_missed = "missed", forced_missed + 1
-            calls.append(self._call(cid, started_at, force))
+            call = self._call(cid, started_at, force)
+            if force == "missed" and forced_missed == 1:
+                self._from_regular(call)
+            calls.append(call)
         return calls
+
+    def _from_regular(self, call: dict[str, Any]) -> None:
+        """The company's regular caller (if it has one among its contacts) rings first, the day
+        before the anchor. Set after the call is drawn, so every other call stays the same."""
+        regular = self.company.regular_caller
+        if regular is None or display(regular) not in self.known:
+            return
+        call["raw_digits"] = display(regular)
+        call["country_code_a2"] = country_of(call["raw_digits"])
 
     def _caller(self, inbound: bool, force: str | None) -> str:
         rng = self.rng

@@ -80,9 +80,22 @@ class CdrGenerator:
         for offset in self._offsets():
             missed = forced < 2 and offset >= -DAY  # the day before: missed calls to call back
             forced += missed
-            calls.append(self._call(str(call_id), offset, missed))
+            call = self._call(str(call_id), offset, missed)
+            if missed and forced == 1:
+                self._from_regular(call)
+            calls.append(call)
             call_id += between(self.rng, 1, 3)  # other records (faxes, SMS) use ids in between
         return calls
+
+    def _from_regular(self, call: Record) -> None:
+        """The PBX's regular caller (if it has one among its callers) rings first, the day
+        before the anchor. Set after the call is drawn, so every other call stays the same."""
+        names = dict(self.callers)
+        regular = self.pbx.regular_caller
+        if regular is None or regular not in names:
+            return
+        call["src"] = call["from_number"] = regular
+        call["from_name"] = names[regular]
 
     def _offsets(self) -> list[int]:
         """Start times in seconds from the anchor day's midnight, sorted."""

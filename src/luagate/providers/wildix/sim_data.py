@@ -64,6 +64,10 @@ class Pbx:
     country: str = "FR"  # FR, IT or US: names, phone numbers and languages
     history_days: int = 91  # the history covers the anchor day and the days before it
     direct_days: int = 60  # CallHistory/{id} serves records started since anchor - direct_days
+    regular_caller: str | None = None
+    """An E.164 number among the regular callers: the first missed call of the day before the
+    anchor comes from it. acme's is also a contact of the Aircall demo company, which that day
+    misses a call from the same number first, so examples joining both providers find them."""
 
     def __post_init__(self) -> None:
         if len(self.admin_tokens) + len(self.user_tokens) > self.colleagues:
@@ -87,6 +91,7 @@ def default_pbxes() -> tuple[Pbx, ...]:
             user_tokens=("acme-user-token",),
             call_id_base=123,
             extension_base=456,
+            regular_caller=people.AIRCALL_ACME_CALLERS[0][0],  # Emma Michel
         ),
         Pbx(
             "office",
