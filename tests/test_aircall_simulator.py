@@ -562,7 +562,7 @@ def test_fault_timeout_does_not_block_other_requests(anon, acme, sim):
     time.sleep(0.1)
     start = time.monotonic()
     assert acme.get("/v1/ping").status_code == 200
-    assert time.monotonic() - start < 0.5
+    assert time.monotonic() - start < 2.0  # a blocked server would answer after the 3 s delay
     thread.join(5)
     assert len(outcome) == 1 and isinstance(outcome[0], httpx.ReadTimeout)
     record = sim.log.matching("GET", "/v1/company")[logged]  # logged on arrival
