@@ -37,6 +37,23 @@ def test_the_store_keeps_the_switch_and_the_accounts(tmp_path: Path) -> None:
     assert store_at(tmp_path).enabled("wildix") is True
 
 
+@pytest.mark.parametrize(("off", "on"), [("aircall", "wildix"), ("wildix", "aircall")])
+def test_the_guides_show_only_what_is_switched_on(tmp_path: Path, off: str, on: str) -> None:
+    store = store_at(tmp_path)
+    store.set_enabled(off, False)
+    docs = Gateway(store, notify=None).docs
+    examples, overview = docs.read("examples"), docs.read("overview")
+    assert f"app.integrations.{on}." in examples and off not in examples
+    assert f'docs.read("{on}.list_calls")' in overview and f"pcall(app.integrations.{on}." in (
+        overview
+    )
+    assert f"`{off}`" not in overview and f"app.integrations.{off}" not in overview
+    store.set_enabled(on, False)
+    docs = Gateway(store, notify=None).docs
+    assert "no example to run" in docs.read("examples")
+    assert "every provider is switched off here" in docs.read("overview")
+
+
 def test_a_hand_edited_switch_must_be_true_or_false(tmp_path: Path) -> None:
     (tmp_path / "config.json").write_text(
         json.dumps({"version": 1, "providers": {"wildix": {"enabled": "no", "accounts": {}}}})

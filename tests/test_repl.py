@@ -126,7 +126,19 @@ def test_help_and_exit(tmp_path):
     p = repl(tmp_path, ".help\nx = 1\n.exit\nerror('never run')\n")
     assert (p.returncode, p.stderr) == (0, "")
     assert 'print(docs.read("aircall.list_calls"))' in p.stdout
+    assert "app.integrations.wildix.list_calls({})" in p.stdout
     assert "Ctrl-D" in p.stdout
+
+
+def test_help_names_only_the_providers_switched_on(tmp_path):
+    assert luagate(tmp_path, "configure", "aircall", "--disable").returncode == 0
+    p = repl(tmp_path, ".help\n")
+    assert p.returncode == 0 and "aircall" not in p.stdout
+    assert 'print(docs.read("wildix.list_calls"))' in p.stdout
+    assert luagate(tmp_path, "configure", "wildix", "--disable").returncode == 0
+    p = repl(tmp_path, ".help\n")
+    assert p.returncode == 0 and "dump(v)" in p.stdout
+    assert "aircall" not in p.stdout and "wildix" not in p.stdout
 
 
 @pytest.mark.parametrize(

@@ -25,11 +25,23 @@ class Guide:
         return self._render(docs)
 
 
+_SAMPLE_CALLS = {
+    "aircall": ("list_calls", "app.integrations.aircall.get_call, { call_id = 1 }"),
+    "wildix": ("list_calls", 'app.integrations.wildix.get_call, { id = "1" }'),
+}
+"""Per provider: the function page the overview points to, and its ``pcall`` example."""
+
+
 def _overview(docs: Docs) -> str:
-    providers = "\n".join(
-        f"- `{p.name}` — {p.title}: " + ", ".join(f"`{f.name}`" for f in p.functions)
-        for p in docs.providers
+    providers = (
+        "\n".join(
+            f"- `{p.name}` — {p.title}: " + ", ".join(f"`{f.name}`" for f in p.functions)
+            for p in docs.providers
+        )
+        or "- none: every provider is switched off here"
     )
+    sample = next((p.name for p in docs.providers if p.name in _SAMPLE_CALLS), "aircall")
+    function, pcall_args = _SAMPLE_CALLS[sample]
     return f"""# luagate — overview
 
 Scripts are Lua 5.4 and run in a sandbox with no files, network or OS. The only door to the
@@ -44,8 +56,8 @@ Providers and their functions:
 
 {providers}
 
-Read a provider's page (`docs.read("aircall")`) or a function's page
-(`docs.read("aircall.list_calls")`) before calling it: each documents parameters, defaults, limits,
+Read a provider's page (`docs.read("{sample}")`) or a function's page
+(`docs.read("{sample}.{function}")`) before calling it: each documents parameters, defaults, limits,
 the fields it returns and examples. `docs.search("missed calls")` finds pages by words.
 `docs.read("context")` tells what is available right now: today's date, the providers and
 accounts you can call, and the policy.
@@ -56,7 +68,7 @@ accounts you can call, and the policy.
   table. Arguments are checked before anything is sent: a wrong type, a value out of range, a
   misspelled name is an error naming the parameter, what was expected and what was given.
 - A failed call raises a Lua error (a string). Catch it with `pcall`:
-  `local ok, result = pcall(app.integrations.aircall.get_call, {{ call_id = 1 }})`.
+  `local ok, result = pcall({pcall_args})`.
   See `docs.read("errors")` for the error types.
 - Accounts: `app.integrations.<provider>.<function>` uses the default account;
   `.default.<function>` names it explicitly; `.<account>.<function>` uses a named one.
@@ -148,49 +160,57 @@ def _errors(docs: Docs) -> str:
     return "\n".join(out)
 
 
-def _examples(docs: Docs) -> str:
-    return """# Examples
-
-## Page through every result
-
-```lua
-local page, all = 1, {}
+_EXAMPLES = (
+    (
+        "aircall",
+        "Page through every result",
+        """local page, all = 1, {}
 repeat
   local r = app.integrations.aircall.list_calls({ per_page = 50, page = page })
   for _, call in ipairs(r.calls) do all[#all + 1] = call end
   page = page + 1
 until r.meta.next_page_link == json.null or r.meta.next_page_link == nil
-print(#all .. " calls")
-```
-
-## Handle a failure and go on
-
-```lua
-local ok, result = pcall(app.integrations.wildix.get_call, { id = "8289" })
+print(#all .. " calls")""",
+    ),
+    (
+        "wildix",
+        "Handle a failure and go on",
+        """local ok, result = pcall(app.integrations.wildix.get_call, { id = "8289" })
 if ok then
   print(result.from .. " -> " .. result.to)
 else
   print("skipped: " .. result)
-end
-```
-
-## Use two accounts
-
-```lua
-local sales = app.integrations.aircall.sales.list_users({})
+end""",
+    ),
+    (
+        "aircall",
+        "Use two accounts",
+        """local sales = app.integrations.aircall.sales.list_users({})
 local support = app.integrations.aircall.support.list_users({})
-print(#sales.users + #support.users .. " users in both companies")
-```
-
-## Return structured data
-
-```lua
-local r = app.integrations.wildix.list_users({ limit = 100 })
+print(#sales.users + #support.users .. " users in both companies")""",
+    ),
+    (
+        "wildix",
+        "Return structured data",
+        """local r = app.integrations.wildix.list_users({ limit = 100 })
 local emails = {}
 for _, user in ipairs(r.users) do emails[#emails + 1] = user.email end
-return { count = #emails, emails = emails }
-```
-"""
+return { count = #emails, emails = emails }""",
+    ),
+)
+"""(provider, title, code): the examples guide shows those whose provider is available."""
+
+
+def _examples(docs: Docs) -> str:
+    available = {p.name for p in docs.providers}
+    sections = [
+        f"## {title}\n\n```lua\n{code}\n```\n"
+        for provider, title, code in _EXAMPLES
+        if provider in available
+    ]
+    if not sections:
+        sections = ["No provider is available here, so there is no example to run.\n"]
+    return "# Examples\n\n" + "\n".join(sections)
 
 
 def _context(docs: Docs) -> str:

@@ -21,9 +21,11 @@ from contextlib import suppress
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from types import FrameType
     from typing import Any
 
+    from ..catalog.spec import ProviderSpec
     from ..lua.limits import Limits
     from ..lua.session import InProcessSession, InputResult, IsolatedSession
 
@@ -36,12 +38,40 @@ HELP = """\
 Lua 5.4 in luagate's sandbox. Each input runs as you enter it; an expression prints its value.
 Globals last for the session (x = 1, then x); locals last for one input, as in Lua's own REPL.
   print(docs.read("overview"))             the guide; docs.list(), docs.search("missed calls")
-  print(docs.read("aircall.list_calls"))   one function's page: parameters, returns, examples
-  app.integrations.wildix.list_users({})   call a function (the demo account if none is set)
-  dump(v)                                  print any value readably
+{examples}  dump(v)                                  print any value readably
 The limits apply to each input (--timeout, --max-output, --max-calls), the memory limit to the
 session. An input stopped by a limit or by Ctrl-C resets the session: a fresh Lua state.
 Ctrl-C stops a running input or clears the line; Ctrl-D (or .exit) quits."""
+
+
+def help_text(providers: Sequence[ProviderSpec]) -> str:
+    """:data:`HELP`, its examples taken from the providers switched on here (none: no example)."""
+    lines = []
+    functions = [f for p in providers for f in p.functions]
+    if functions:
+        page = next((f for f in functions if f.name.startswith("list_")), functions[0])
+        lines.append(
+            (
+                f'  print(docs.read("{page.provider}.{page.name}"))',
+                "one function's page: parameters, returns, examples",
+            )
+        )
+    # a read that needs no argument, of another provider if there is one; the shortest name
+    simple = [f for f in functions if f.kind == "read" and not any(p.required for p in f.params)]
+    if simple:
+        call = min(
+            simple,
+            key=lambda f: (f.provider == functions[0].provider, len(f.provider) + len(f.name)),
+        )
+        lines.append(
+            (
+                f"  app.integrations.{call.provider}.{call.name}({{}})",
+                "call a function (the demo account if none is set)",
+            )
+        )
+    width = 43
+    return HELP.format(examples="".join(f"{code:<{width}}{what}\n" for code, what in lines))
+
 
 RESET = (
     "luagate: session reset: the next input runs in a fresh Lua state "
@@ -67,7 +97,7 @@ def run_repl(limits: Limits, *, isolated: bool, force: bool) -> int:
             where = "a worker process" if isolated else "this process"
             _err(f"luagate lua --repl: Lua 5.4 in the sandbox, in {where}.")
             _err("Type .help for help, Ctrl-D to quit.")
-        return Repl(session, reader, limits.output_bytes).loop()
+        return Repl(session, reader, limits.output_bytes, help_text(gateway.providers)).loop()
     finally:
         session.close()
         reader.close()
@@ -85,10 +115,12 @@ class Repl:
         session: IsolatedSession | InProcessSession,
         reader: LineReader,
         shown_bytes: int = 1024 * 1024,
+        help: str = HELP.format(examples=""),
     ) -> None:
         self.session = session
         self.reader = reader
         self.shown_bytes = shown_bytes  # an echoed value counts as output: the same cap
+        self.help = help
 
     def loop(self) -> int:
         pending: list[str] = []  # the lines of an unfinished input
@@ -107,7 +139,7 @@ class Repl:
                     if not command:
                         continue
                     if command == ".help":
-                        _write(HELP + "\n")
+                        _write(self.help + "\n")
                         continue
                     if command == ".exit":
                         return 0
