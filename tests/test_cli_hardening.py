@@ -145,3 +145,28 @@ def test_a_reader_that_leaves_stops_the_script_quietly(
             proc.kill()
     stderr = proc.stderr.read()
     assert code == 1 and "Traceback" not in stderr and "error" not in stderr, stderr
+
+
+@pytest.mark.parametrize("mode", [(), ("--in-process",)])
+def test_a_reader_that_leaves_ends_the_repl_quietly(tmp_path: Path, mode: tuple[str, ...]) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "luagate", "lua", "--repl", *mode],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env_for(tmp_path),
+    )
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    # the first input prints until its reader leaves; the second must never run
+    proc.stdin.write("while true do print('line') end\nerror('never run')\n")
+    proc.stdin.close()
+    assert proc.stdout.readline() == "line\n"
+    proc.stdout.close()  # as `| head -1` does
+    try:
+        code = proc.wait(timeout=20)  # long before the 30 s time limit
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    stderr = proc.stderr.read()
+    assert code == 1 and stderr == "", stderr

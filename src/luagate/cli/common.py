@@ -23,6 +23,47 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
 
+# -- stdout, whose reader may leave ---------------------------------------------------------------
+
+_STDOUT_GONE = [False]
+"""Whether stdout's reader went away (``luagate lua script.lua | head -1``)."""
+
+
+def stdout_gone() -> bool:
+    return _STDOUT_GONE[0]
+
+
+def write_stdout(text: str) -> None:
+    """Write and flush; once stdout's reader has left, the rest goes nowhere, quietly (the
+    caller checks :func:`stdout_gone` and stops, as a program stops on SIGPIPE)."""
+    if _STDOUT_GONE[0]:
+        return
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _reader_left()
+
+
+def flush_stdout() -> None:
+    """Flush what was printed (before writing to stderr), minding a reader that left."""
+    if _STDOUT_GONE[0]:
+        return
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _reader_left()
+
+
+def _reader_left() -> None:
+    import os
+
+    _STDOUT_GONE[0] = True
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # nothing left to flush at exit either
+    os.close(devnull)
+
+
 # -- building things ----------------------------------------------------------------------------
 
 

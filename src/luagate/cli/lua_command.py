@@ -7,14 +7,13 @@ import argparse
 import json
 import sys
 
+from .common import EXIT_FAILURE, EXIT_OK, stdout_gone, write_stdout
+
 TYPE_CHECKING = False  # typing is not imported at run time: start-up is measured
 if TYPE_CHECKING:
     from typing import Any
 
     from ..errors import LuagateError
-
-
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
 
 def add_parser(commands: Any) -> None:
@@ -109,31 +108,13 @@ def _limits(args: argparse.Namespace) -> Any:
     return limits_from_flags(args)  # a UsageError naming the flag as given
 
 
-_STDOUT_GONE = [False]
-"""Whether stdout's reader went away (``luagate lua script.lua | head -1``)."""
-
-
-def _write(text: str) -> None:
-    if _STDOUT_GONE[0]:
-        return
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except BrokenPipeError:  # the reader left: the rest goes nowhere, quietly, and exit is 1
-        import os
-
-        _STDOUT_GONE[0] = True
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # nothing left to flush at exit either
-
-
 def _stream(text: str) -> None:
     """The script's output as it prints it; once stdout's reader is gone, the script stops
     (as a program stops on SIGPIPE), and nothing more is said."""
-    if _STDOUT_GONE[0]:
+    if stdout_gone():
         return  # already stopped (what is left is flushed at the end: to nowhere)
-    _write(text)
-    if _STDOUT_GONE[0]:
+    write_stdout(text)
+    if stdout_gone():
         from ..errors import OutputLimitError
 
         raise OutputLimitError("stdout was closed by its reader")
@@ -173,15 +154,15 @@ def run(args: argparse.Namespace) -> int:
         force=args.force,
         on_output=None if args.json else _stream,
     )
-    if _STDOUT_GONE[0]:  # its reader left (| head): stopped quietly, as on SIGPIPE
+    if stdout_gone():  # its reader left (| head): stopped quietly, as on SIGPIPE
         return EXIT_FAILURE
     if args.json:
-        _write(json.dumps(execution.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        write_stdout(json.dumps(execution.to_dict(), indent=2, ensure_ascii=False) + "\n")
     else:
         if execution.output and not execution.output.endswith("\n"):
-            _write("\n")
+            write_stdout("\n")
         if execution.result is not None:
-            _write(json.dumps(execution.result, indent=2, ensure_ascii=False) + "\n")
+            write_stdout(json.dumps(execution.result, indent=2, ensure_ascii=False) + "\n")
         if execution.error is not None:
             e = execution.error
             where = f" (line {e.line})" if e.line else ""

@@ -19,6 +19,8 @@ import signal
 import sys
 from contextlib import suppress
 
+from .common import EXIT_FAILURE, flush_stdout, stdout_gone, write_stdout
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -145,6 +147,8 @@ class Repl:
                         return 0
                 pending.append(line)
                 result = self.execute("\n".join(pending))
+                if stdout_gone():
+                    raise ReaderLeft
                 if result is not None and result.incomplete:
                     unfinished = result.execution.error
                     continue
@@ -155,6 +159,8 @@ class Repl:
                 if self.reader.interactive:
                     _err("")
                 pending.clear()
+            except ReaderLeft:  # stopped quietly, as a program stops on SIGPIPE
+                return EXIT_FAILURE
 
     def execute(self, code: str) -> InputResult | None:
         """Run one input; Ctrl-C interrupts it (a second one, if the first is not enough,
@@ -169,12 +175,18 @@ class Repl:
             if self.session.in_host_call:  # e.g. waiting on a provider: nothing checks a flag
                 raise KeyboardInterrupt
 
+        from ..errors import OutputLimitError
+
         try:
             previous = signal.signal(signal.SIGINT, on_sigint)
             try:
-                return self.session.run(code, on_output=_write)
+                return self.session.run(code, on_output=_stream)
             finally:
                 signal.signal(signal.SIGINT, previous)
+        except OutputLimitError:
+            if stdout_gone():  # raised by _stream, to stop the input
+                raise ReaderLeft from None
+            raise
         except KeyboardInterrupt:
             self.session.reset()
             _err("luagate: interrupted")
@@ -216,14 +228,28 @@ def _report_error(error: Any) -> None:
 
 
 def _write(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    write_stdout(text)
+    if stdout_gone():
+        raise ReaderLeft
+
+
+def _stream(text: str) -> None:
+    """An input's output as it prints it; once stdout's reader is gone, the input stops."""
+    write_stdout(text)
+    if stdout_gone():
+        from ..errors import OutputLimitError
+
+        raise OutputLimitError("stdout was closed by its reader")
 
 
 def _err(text: str) -> None:
-    sys.stdout.flush()  # what was printed comes first
+    flush_stdout()  # what was printed comes first
     sys.stderr.write(text + "\n")
     sys.stderr.flush()
+
+
+class ReaderLeft(Exception):
+    """stdout's reader went away (``luagate lua --repl | head``): the session ends, exit 1."""
 
 
 class LineReader:
@@ -245,7 +271,7 @@ class LineReader:
                 return None
             return data.decode("utf-8", "surrogateescape").rstrip("\r\n")
         # input() writes its prompt (and readline its editing) to fd 1: stderr, meanwhile
-        sys.stdout.flush()
+        flush_stdout()
         saved = os.dup(1)
         try:
             os.dup2(2, 1)
