@@ -587,6 +587,12 @@ def test_unknown_function_suggests(cli):
         (["--arg", "per_pag=5"], "Did you mean --per-page?"),
         (["--per-page"], "--per-page needs a value"),
         (["{not json"], "the JSON argument is not valid JSON"),
+        (
+            ["per_page=5"],
+            "give arguments as flags (--per-page 5, or --arg per_page=5) or as a JSON object "
+            """('{"per_page": 5}')""",
+        ),
+        (["direction=inbound"], """or as a JSON object ('{"direction": "inbound"}')"""),
         (["[1, 2]"], "must be a JSON object"),
         (["{}", "extra"], "unexpected argument 'extra'"),
         (["--tags", "[broken"], "tags is not valid JSON"),

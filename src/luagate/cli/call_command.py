@@ -13,6 +13,7 @@ the names of in advance); ``add_parser`` only registers it for ``luagate --help`
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 from ..suggest import close_matches
@@ -290,7 +291,17 @@ def _arguments(request: Request) -> dict[str, Any]:
         try:
             data = json.loads(text)
         except ValueError as e:
-            raise common.usage(f"{source} is not valid JSON ({e.msg}): {text[:80]!r}") from None
+            message = f"{source} is not valid JSON ({e.msg}): {text[:80]!r}"
+            pair = re.fullmatch(r"\s*([A-Za-z_][\w-]*)\s*[=:]\s*(.*?)\s*", text, re.S)
+            if pair:  # e.g. per_page=2: say both ways of writing it
+                key, value = pair[1].replace("-", "_"), pair[2]
+                flag = "--" + key.replace("_", "-")
+                message += (
+                    f"; give arguments as flags ({flag} {value}, or --arg {key}={value}) or as "
+                    "a JSON object "
+                    f"('{{\"{key}\": {value if _is_json(value) else json.dumps(value)}}}')"
+                )
+            raise common.usage(message) from None
         if data is not None and not isinstance(data, dict):
             raise common.usage(
                 f'{source} must be a JSON object of named arguments, like {{"per_page": 10}}'
@@ -298,6 +309,14 @@ def _arguments(request: Request) -> dict[str, Any]:
         args = data or {}
     args.update(request.flags)
     return args
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
 
 
 def function_help(spec: FunctionSpec) -> str:
