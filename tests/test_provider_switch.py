@@ -48,6 +48,8 @@ def test_the_guides_show_only_what_is_switched_on(tmp_path: Path, off: str, on: 
         overview
     )
     assert f"`{off}`" not in overview and f"app.integrations.{off}" not in overview
+    errors_guide = docs.read("errors")
+    assert f"pcall(app.integrations.{on}.get_call" in errors_guide and off not in errors_guide
     store.set_enabled(on, False)
     docs = Gateway(store, notify=None).docs
     assert "no example to run" in docs.read("examples")

@@ -32,6 +32,13 @@ _SAMPLE_CALLS = {
 """Per provider: the function page the overview points to, and its ``pcall`` example."""
 
 
+def _sample(docs: Docs) -> tuple[str, str, str]:
+    """(provider, function page, pcall arguments) for the guides' examples: of an available
+    provider (the first one's when none is available, so the text still reads)."""
+    name = next((p.name for p in docs.providers if p.name in _SAMPLE_CALLS), "aircall")
+    return (name, *_SAMPLE_CALLS[name])
+
+
 def _overview(docs: Docs) -> str:
     providers = (
         "\n".join(
@@ -40,8 +47,7 @@ def _overview(docs: Docs) -> str:
         )
         or "- none: every provider is switched off here"
     )
-    sample = next((p.name for p in docs.providers if p.name in _SAMPLE_CALLS), "aircall")
-    function, pcall_args = _SAMPLE_CALLS[sample]
+    sample, function, pcall_args = _sample(docs)
     return f"""# luagate — overview
 
 Scripts are Lua 5.4 and run in a sandbox with no files, network or OS. The only door to the
@@ -145,7 +151,7 @@ def _errors(docs: Docs) -> str:
         "error the script raised itself).",
         "",
         "```lua",
-        "local ok, err = pcall(app.integrations.aircall.get_call, { call_id = 42 })",
+        f"local ok, err = pcall({_sample(docs)[2]})",
         "if not ok then",
         '  if error_type(err) == "not_found" then print("no such call")',
         '  else print("could not read the call: " .. err) end',
