@@ -124,6 +124,19 @@ def test_a_url_with_credentials_from_the_environment_is_found_by_doctor_and_name
         assert "pw0rd" not in output and "tok-123" not in output
 
 
+def after_one_line_the_reader_leaves(proc: subprocess.Popen[str]) -> tuple[int, str]:
+    """Read one line, close stdout as `| head -1` does; the exit code and stderr."""
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline() == "line\n"
+    proc.stdout.close()
+    try:
+        code = proc.wait(timeout=20)  # long before the 30 s time limit
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return code, proc.stderr.read()
+
+
 @pytest.mark.parametrize("mode", [(), ("--in-process",)])
 def test_a_reader_that_leaves_stops_the_script_quietly(
     tmp_path: Path, mode: tuple[str, ...]
@@ -135,15 +148,7 @@ def test_a_reader_that_leaves_stops_the_script_quietly(
         text=True,
         env=env_for(tmp_path),
     )
-    assert proc.stdout is not None and proc.stderr is not None
-    assert proc.stdout.readline() == "line\n"
-    proc.stdout.close()  # as `| head -1` does
-    try:
-        code = proc.wait(timeout=20)  # long before the 30 s time limit
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    stderr = proc.stderr.read()
+    code, stderr = after_one_line_the_reader_leaves(proc)
     assert code == 1 and "Traceback" not in stderr and "error" not in stderr, stderr
 
 
@@ -157,16 +162,9 @@ def test_a_reader_that_leaves_ends_the_repl_quietly(tmp_path: Path, mode: tuple[
         text=True,
         env=env_for(tmp_path),
     )
-    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    assert proc.stdin is not None
     # the first input prints until its reader leaves; the second must never run
     proc.stdin.write("while true do print('line') end\nerror('never run')\n")
     proc.stdin.close()
-    assert proc.stdout.readline() == "line\n"
-    proc.stdout.close()  # as `| head -1` does
-    try:
-        code = proc.wait(timeout=20)  # long before the 30 s time limit
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    stderr = proc.stderr.read()
+    code, stderr = after_one_line_the_reader_leaves(proc)
     assert code == 1 and stderr == "", stderr

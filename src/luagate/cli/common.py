@@ -45,6 +45,18 @@ def write_stdout(text: str) -> None:
         _reader_left()
 
 
+def stream_stdout(text: str) -> None:
+    """A script's (or a REPL input's) output as it prints it; once stdout's reader is gone, the
+    script stops (as a program stops on SIGPIPE), and nothing more is said."""
+    if _STDOUT_GONE[0]:
+        return  # already stopped (what is left is flushed at the end: to nowhere)
+    write_stdout(text)
+    if _STDOUT_GONE[0]:
+        from ..errors import OutputLimitError
+
+        raise OutputLimitError("stdout was closed by its reader")
+
+
 def flush_stdout() -> None:
     """Flush what was printed (before writing to stderr), minding a reader that left."""
     if _STDOUT_GONE[0]:

@@ -7,7 +7,7 @@ import argparse
 import json
 import sys
 
-from .common import EXIT_FAILURE, EXIT_OK, stdout_gone, write_stdout
+from .common import EXIT_FAILURE, EXIT_OK, stdout_gone, stream_stdout, write_stdout
 
 TYPE_CHECKING = False  # typing is not imported at run time: start-up is measured
 if TYPE_CHECKING:
@@ -108,18 +108,6 @@ def _limits(args: argparse.Namespace) -> Any:
     return limits_from_flags(args)  # a UsageError naming the flag as given
 
 
-def _stream(text: str) -> None:
-    """The script's output as it prints it; once stdout's reader is gone, the script stops
-    (as a program stops on SIGPIPE), and nothing more is said."""
-    if stdout_gone():
-        return  # already stopped (what is left is flushed at the end: to nowhere)
-    write_stdout(text)
-    if stdout_gone():
-        from ..errors import OutputLimitError
-
-        raise OutputLimitError("stdout was closed by its reader")
-
-
 def _repl_conflict(args: argparse.Namespace) -> str | None:
     if args.json:
         return "--repl cannot be combined with --json (a session prints as it goes)"
@@ -152,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
         limits=limits,
         isolated=not args.in_process,
         force=args.force,
-        on_output=None if args.json else _stream,
+        on_output=None if args.json else stream_stdout,
     )
     if stdout_gone():  # its reader left (| head): stopped quietly, as on SIGPIPE
         return EXIT_FAILURE

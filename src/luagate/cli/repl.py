@@ -19,7 +19,7 @@ import signal
 import sys
 from contextlib import suppress
 
-from .common import EXIT_FAILURE, flush_stdout, stdout_gone, write_stdout
+from .common import EXIT_FAILURE, flush_stdout, stdout_gone, stream_stdout, write_stdout
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -180,11 +180,11 @@ class Repl:
         try:
             previous = signal.signal(signal.SIGINT, on_sigint)
             try:
-                return self.session.run(code, on_output=_stream)
+                return self.session.run(code, on_output=stream_stdout)
             finally:
                 signal.signal(signal.SIGINT, previous)
         except OutputLimitError:
-            if stdout_gone():  # raised by _stream, to stop the input
+            if stdout_gone():  # raised by stream_stdout, to stop the input
                 raise ReaderLeft from None
             raise
         except KeyboardInterrupt:
@@ -231,15 +231,6 @@ def _write(text: str) -> None:
     write_stdout(text)
     if stdout_gone():
         raise ReaderLeft
-
-
-def _stream(text: str) -> None:
-    """An input's output as it prints it; once stdout's reader is gone, the input stops."""
-    write_stdout(text)
-    if stdout_gone():
-        from ..errors import OutputLimitError
-
-        raise OutputLimitError("stdout was closed by its reader")
 
 
 def _err(text: str) -> None:
