@@ -369,3 +369,49 @@ def test_a_script_catches_the_too_long_argument_and_goes_on(gateway, simulator):
     )
     assert run.success, run.error
     assert run.result == ["validation", 2]
+
+
+# -- the JSON Schema admits what a call admits ------------------------------------------------------
+
+DATE_FORMS = [
+    "2026-11-19",
+    "2026-11-19 08:30:00",
+    "2026-11-19T08:30:00",
+    "2026-11-19T08:30",
+    "2026-11-19T08:30:00Z",
+    "2026-11-19T08:30:00+01:00",
+    "19/11/2026",
+    "2026-11-19x",
+]
+
+
+@pytest.mark.parametrize("value", DATE_FORMS)
+def test_the_schema_admits_a_date_exactly_when_the_call_does(gateway, simulator, value):
+    """An MCP client that checks arguments against the tool's schema must neither refuse a form
+    the function takes (a date-time, as the PBX writes it) nor pass one it refuses (an offset)."""
+    from jsonschema import Draft202012Validator
+
+    from luagate.catalog.schema import input_schema
+
+    _, spec = gateway.function("wildix.list_calls")
+    validator = Draft202012Validator(
+        input_schema(spec), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+    by_schema = validator.is_valid({"date_from": value})
+    envelope = gateway.call("wildix.list_calls", {"date_from": value, "limit": 1})
+    assert by_schema == envelope["success"], (value, envelope["error"])
+    if not by_schema:
+        assert envelope["error"]["type"] == "validation"
+
+
+@pytest.mark.parametrize("limit", [1000, 1001])
+def test_the_schema_shows_the_cap(gateway, limit):
+    from jsonschema import Draft202012Validator
+
+    from luagate.catalog.schema import input_schema
+
+    for function in ("list_calls", "list_extensions", "list_users"):
+        _, spec = gateway.function(f"wildix.{function}")
+        assert input_schema(spec)["properties"]["limit"]["maximum"] == 1000
+        valid = Draft202012Validator(input_schema(spec)).is_valid({"limit": limit})
+        assert valid is (limit <= 1000)

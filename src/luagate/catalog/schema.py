@@ -22,6 +22,12 @@ def _field_schema(f: Field) -> dict[str, Any]:
     return schema
 
 
+DATE_OR_LOCAL_TIME = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$"
+"""A ``date`` parameter's form: ISO 8601 ``YYYY-MM-DD``, or with a local time and no time zone
+(``T`` or a space, as a PBX writes it). JSON Schema's ``"format": "date"`` would refuse the
+time, so the schema states the form as a pattern."""
+
+
 def _param_schema(p: Param) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": p.type, "description": p.description}
     if p.default is not None:
@@ -37,6 +43,8 @@ def _param_schema(p: Param) -> dict[str, Any]:
         schema["pattern"] = r"\S"  # not only spaces
     if p.format == "instant":  # ISO 8601 text or UNIX seconds
         schema["type"] = ["string", "integer"]
+    elif p.format == "date":  # a date, or a date and time: more than JSON Schema's "date"
+        schema["pattern"] = DATE_OR_LOCAL_TIME
     elif p.format is not None:
         schema["format"] = p.format
     if p.items is not None:

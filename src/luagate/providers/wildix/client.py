@@ -38,7 +38,6 @@ from ...http.account_settings import check_base_url, rate_budget, request_timeou
 from ...http.endpoint import Endpoint
 from .. import embedded
 from . import normalize
-from .spec import LIMIT_MAX
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -119,7 +118,7 @@ class WildixClient:
     def list_calls(
         self, endpoint: Endpoint, args: dict[str, Any], context: CallContext
     ) -> dict[str, Any]:
-        limit, page = _limit(args, "list_calls"), args["page"]
+        limit, page = args["limit"], args["page"]
         params: list[tuple[str, Any]] = [
             ("start", (page - 1) * limit),
             ("count", limit),
@@ -184,7 +183,7 @@ class WildixClient:
     def list_extensions(
         self, endpoint: Endpoint, args: dict[str, Any], context: CallContext
     ) -> dict[str, Any]:
-        params = _paging(args, "list_extensions", sort="extension")
+        params = _paging(args, sort="extension")
         result = _list(endpoint, "/Colleagues/", context, params)
         records = [r for r in result.get("records") or [] if isinstance(r, dict)]
         return {
@@ -224,7 +223,7 @@ class WildixClient:
     def list_users(
         self, endpoint: Endpoint, args: dict[str, Any], context: CallContext
     ) -> dict[str, Any]:
-        result = _list(endpoint, "/Colleagues/", context, _paging(args, "list_users", sort="name"))
+        result = _list(endpoint, "/Colleagues/", context, _paging(args, sort="name"))
         records = [r for r in result.get("records") or [] if isinstance(r, dict)]
         return {
             "users": [normalize.user(r) for r in records],
@@ -266,19 +265,8 @@ def _list(
     return result
 
 
-def _limit(args: dict[str, Any], function: str) -> int:
-    """``limit``, at most luagate's cap (the PBX states none): refused before any request."""
-    limit = args["limit"]
-    if limit > LIMIT_MAX:
-        raise ValidationError(
-            f"wildix.{function}: limit must be <= {LIMIT_MAX} (luagate's cap on one page; read"
-            f" further pages with page), got {limit}"
-        )
-    return limit
-
-
-def _paging(args: dict[str, Any], function: str, *, sort: str) -> list[tuple[str, Any]]:
-    limit, page = _limit(args, function), args["page"]
+def _paging(args: dict[str, Any], *, sort: str) -> list[tuple[str, Any]]:
+    limit, page = args["limit"], args["page"]
     return [("start", (page - 1) * limit), ("count", limit), ("sort", sort), ("dir", "ASC")]
 
 

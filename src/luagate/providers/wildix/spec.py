@@ -98,8 +98,9 @@ _LIMIT = Field("limit", "integer", "maximum number of records per page")
 
 LIMIT_MAX = 1000
 """luagate's own cap on ``limit``: the PBX API states none (its default pages are 100 call records
-and 1500 colleagues). The client enforces it before any request and the notes state it: the
-parameter's description is the reference's own text, which states no maximum."""
+and 1500 colleagues). It is the parameter's ``maximum`` (so validation refuses more before any
+request, and the JSON Schema shows it) and the notes state it in words: the parameter's
+description is the reference's own text, which states no maximum."""
 
 _PAGE = Param(
     "page",
@@ -117,6 +118,7 @@ def _limit(what: str) -> Param:
         f"Maximum number of {what} to return (default: 25)",
         default=25,
         minimum=1,
+        maximum=LIMIT_MAX,
     )
 
 
