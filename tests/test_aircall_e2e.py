@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from aircall_helpers import make_gateway, requests_to, served, simulator  # noqa: F401 (fixtures)
+from aircall_helpers import ANCHOR, make_gateway, requests_to, served, simulator  # noqa: F401
 
 from luagate.providers.aircall.spec import SPEC
 
@@ -54,14 +54,35 @@ def test_list_calls_sends_unix_seconds_and_an_explicit_order(gateway, simulator)
     )
     [request] = requests_to(simulator, "/v1/calls")
     assert request.param("from") == "1793491200"
-    assert request.param("to") == str(int(dt.datetime(2026, 11, 10, tzinfo=dt.UTC).timestamp()))
+    # a bare date as the end means its whole day: until 23:59:59 UTC
+    end_of_day = int(dt.datetime(2026, 11, 10, 23, 59, 59, tzinfo=dt.UTC).timestamp())
+    assert request.param("to") == str(end_of_day)
     assert request.param("order") == "desc"
     started = [c["started_at"] for c in data["calls"]]
     assert started and started == sorted(started, reverse=True)
-    assert all(1793491200 <= s <= 1794268800 for s in started)
-    # UNIX seconds are accepted as well, as an integer or digits
-    again = ok(gateway.call("aircall.list_calls", {"from": 1793491200, "to": "1794268800"}))
+    assert all(1793491200 <= s <= end_of_day for s in started)
+    # UNIX seconds are accepted as well, as an integer or digits, and taken as written
+    again = ok(gateway.call("aircall.list_calls", {"from": 1793491200, "to": str(end_of_day)}))
+    assert requests_to(simulator, "/v1/calls")[-1].param("to") == str(end_of_day)
     assert [c["id"] for c in again["calls"]] == [c["id"] for c in data["calls"][:20]]
+
+
+def test_from_and_to_on_the_same_bare_date_are_that_whole_day(gateway, simulator):
+    day = ANCHOR - dt.timedelta(days=1)
+    start = int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
+    data = ok(
+        gateway.call(
+            "aircall.list_calls",
+            {"from": day.isoformat(), "to": day.isoformat(), "per_page": 50, "order": "asc"},
+        )
+    )
+    expected = sorted(
+        c["id"]
+        for c in simulator.company("acme").calls
+        if start <= c["started_at"] < start + 86_400
+    )
+    assert expected, "the simulated day has calls"
+    assert sorted(c["id"] for c in data["calls"]) == expected
 
 
 def test_filters_go_to_the_search_endpoint(gateway, simulator):

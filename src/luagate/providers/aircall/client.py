@@ -25,7 +25,7 @@ import threading
 import time
 from urllib.parse import quote
 
-from ...catalog.dates import parse_instant
+from ...catalog.dates import is_date_only, parse_instant
 from ...errors import NotConfiguredError, ProviderError, UpstreamError, ValidationError
 from ...http.account_settings import check_base_url, rate_budget, request_timeout
 from ...http.endpoint import Endpoint
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 DEFAULT_BASE_URL = "https://api.aircall.io"
 DEFAULT_RATE = "120/min"  # per company (Aircall's documented budget; configurable per account)
 TAGS_TTL_S = 60.0
+DAY_S = 86_400
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 _PHONE = re.compile(r"^\+?[\d\s().-]+$")
 
@@ -105,7 +106,10 @@ class AircallClient:
         for name in ("from", "to"):
             if args.get(name) is not None:
                 instant = parse_instant(args[name], where=where, name=name)
-                params.append((name, int(instant.timestamp())))
+                seconds = int(instant.timestamp())
+                if name == "to" and is_date_only(args[name]):
+                    seconds += DAY_S - 1  # a bare date as the end means its whole day
+                params.append((name, seconds))
         search = False
         if args.get("direction"):
             params.append(("direction", args["direction"]))

@@ -390,7 +390,8 @@ end
             ),
             notes="""
 - `from`/`to` also accept UNIX seconds (an integer or digits) and a bare date (`"2026-01-31"`,
-  UTC midnight); luagate sends them to Aircall as UNIX seconds, as its API requires (an ISO
+  the whole day in UTC: `from` from 00:00:00, `to` until 23:59:59, so `from = to = "2026-01-31"`
+  is that one day); luagate sends them to Aircall as UNIX seconds, as its API requires (an ISO
   string there would silently match nothing). Both ends are inclusive and filter on the call's
   start.
 - `order` is always sent (default `"desc"`, newest first; Aircall's own default is oldest first).
