@@ -371,7 +371,7 @@ def test_a_script_catches_the_too_long_argument_and_goes_on(gateway, simulator):
     assert run.result == ["validation", 2]
 
 
-# -- the JSON Schema admits what a call admits ------------------------------------------------------
+# -- the JSON Schema admits what a call admits --------------------------------------------------
 
 DATE_FORMS = [
     "2026-11-19",
@@ -415,3 +415,74 @@ def test_the_schema_shows_the_cap(gateway, limit):
         assert input_schema(spec)["properties"]["limit"]["maximum"] == 1000
         valid = Draft202012Validator(input_schema(spec)).is_valid({"limit": limit})
         assert valid is (limit <= 1000)
+
+
+# -- the user-scope fallback on 401 as on 403; auth refusals in a 200 envelope -------------------
+
+
+@pytest.fixture(scope="module")
+def strict_url():
+    """A PBX that refuses a user token on admin routes with 401, as it refuses a bad token."""
+    from luagate.providers.wildix.sim_data import Pbx
+
+    pbx = Pbx(
+        "strict",
+        seed=5,
+        admin_tokens=("strict-admin",),
+        user_tokens=("strict-user",),
+        calls=400,
+        admin_refusal=401,
+    )
+    simulator = WildixSimulator((pbx,), anchor=ANCHOR)
+    with serve_in_thread(simulator.app) as server:
+        yield simulator, server.url
+
+
+def _strict_gateway(home, url, token):
+    store = AccountStore(home=home, environ={"LUAGATE_HOME": str(home)})
+    spec = next(p for p in Gateway(store).providers if p.name == "wildix")
+    store.configure(spec, "default", set_values={"pbx_url": url, "access_token": token})
+    return Gateway(store, notify=None, surface="test")
+
+
+def test_a_401_on_the_whole_history_falls_back_to_the_owners(tmp_path, strict_url):
+    simulator, url = strict_url
+    simulator.log.clear()
+    gateway = _strict_gateway(tmp_path, url, "strict-user")
+    envelope = gateway.call("wildix.list_calls", {"limit": 50})
+    assert envelope["success"], envelope["error"]
+    me = simulator.pbx("strict").owner("strict-user")
+    calls = envelope["data"]["calls"]
+    assert envelope["data"]["scope"] == "user"
+    assert calls and all(me["extension"] in (c["src"], c["dst"]) for c in calls)
+    statuses = [(r.path, r.status) for r in simulator.log.records]
+    assert statuses == [("/api/v1/PBX/CallHistory/", 401), ("/api/v1/CallHistory/", 200)]
+    # get_call's fallback reads the same history
+    simulator.log.clear()
+    assert gateway.call("wildix.get_call", {"id": calls[0]["id"]})["success"]
+
+
+def test_a_bad_token_is_an_auth_error_after_both_histories_refuse_it(tmp_path, strict_url):
+    simulator, url = strict_url
+    simulator.log.clear()
+    gateway = _strict_gateway(tmp_path, url, "no-such-token")
+    for _ in range(2):  # a refused fallback is not remembered: each call tries the PBX first
+        message = error(gateway.call("wildix.list_calls", {"limit": 5}), "auth")
+        assert "no-such-token" not in message
+    paths = [(r.path, r.status) for r in simulator.log.records]
+    assert paths == [("/api/v1/PBX/CallHistory/", 401), ("/api/v1/CallHistory/", 401)] * 2
+
+
+@pytest.mark.parametrize(
+    ("reason", "kind"),
+    [("Unauthorized", "auth"), ("Forbidden", "auth"), ("Bad filter", "validation")],
+)
+def test_an_error_envelope_in_a_200_answer_is_typed_by_its_reason(tmp_path, reason, kind):
+    async def refusing(request):
+        return JSONResponse({"type": "error", "reason": reason, "result": None})
+
+    app = Starlette(routes=[Route("/{path:path}", refusing)])
+    with serve_in_thread(app) as server:
+        gateway = make_gateway(tmp_path, server.url)
+        message = error(gateway.call("wildix.get_current_user", {}), kind)
+    assert reason in message

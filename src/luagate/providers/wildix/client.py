@@ -141,15 +141,23 @@ class WildixClient:
     def _history(
         self, endpoint: Endpoint, context: CallContext, params: list[tuple[str, Any]]
     ) -> tuple[dict[str, Any], str]:
-        """The whole PBX's history, or the token owner's when the token may not read it all."""
+        """The whole PBX's history, or the token owner's when the token may not read it all.
+
+        A PBX refuses the whole history to a user-level token with 403, or with 401 ("a key type
+        not accepted" shares 401 with a bad token): either way the owner's history is tried, and
+        if that is refused too, its refusal is the error. The fallback is remembered only once
+        it worked, so a bad token never sticks to the user scope.
+        """
         key = id(endpoint)
         if self._user_scope.get(key, 0.0) < time.monotonic():
             try:
                 return _list(endpoint, "/PBX/CallHistory/", context, params), "pbx"
             except AuthError as e:
-                if e.status != 403:
+                if e.status not in (401, 403):
                     raise
-                self._user_scope[key] = time.monotonic() + USER_SCOPE_TTL_S
+            result = _list(endpoint, "/CallHistory/", context, params)
+            self._user_scope[key] = time.monotonic() + USER_SCOPE_TTL_S
+            return result, "user"
         return _list(endpoint, "/CallHistory/", context, params), "user"
 
     def get_call(
@@ -244,12 +252,19 @@ class WildixClient:
 # -- the PBX's envelope and parameters ------------------------------------------------------------
 
 
+_AUTH_REASONS = ("unauthorized", "forbidden")
+
+
 def _result(data: Any) -> Any:
     """The ``result`` of ``{"type": "result", ...}``; an error envelope as a typed error."""
     if not isinstance(data, dict):
         raise UpstreamError("the Wildix PBX answered with something other than its JSON envelope")
     if data.get("type") == "error":
         reason = data.get("reason") or data.get("message") or "no reason given"
+        if isinstance(reason, str) and reason.strip().lower() in _AUTH_REASONS:
+            # an auth refusal in the envelope of a 200 answer is still an auth refusal
+            status = 403 if reason.strip().lower() == "forbidden" else 401
+            raise AuthError(f"the Wildix PBX refused the credentials: {reason}", status)
         raise RejectedError(f"the Wildix PBX refused the request: {reason}")
     if "result" not in data:
         raise UpstreamError("the Wildix PBX's answer has no 'result'")

@@ -69,7 +69,13 @@ class Pbx:
     anchor comes from it. acme's is also a contact of the Aircall demo company, which that day
     misses a call from the same number first, so examples joining both providers find them."""
 
+    admin_refusal: int = 403
+    """How the PBX refuses a user token on an admin route: 403 ``Forbidden``, or 401
+    ``Unauthorized`` as for a bad token (how a PBX may answer a key type it does not accept)."""
+
     def __post_init__(self) -> None:
+        if self.admin_refusal not in (401, 403):
+            raise ValueError(f"{self.name}: admin_refusal is 401 or 403")
         if len(self.admin_tokens) + len(self.user_tokens) > self.colleagues:
             raise ValueError(f"{self.name}: more tokens than colleagues to act as")
         if self.colleagues < 2 or self.calls < 1 or self.departments < 1:

@@ -9,7 +9,8 @@ with every value a string (see :mod:`.sim_query` for the list parameters). Statu
 
 - 401 ``Unauthorized``: no token, or one no PBX knows (a Bearer header wins over ``?token=``).
 - 403 ``Forbidden``: a user token on an admin route (``PBX/CallHistory``, ``PBX/Colleagues``,
-  another user's ``User/{ext}/CallHistory``).
+  another user's ``User/{ext}/CallHistory``); 401 there instead for a PBX whose
+  ``admin_refusal`` is 401.
 - 404 ``Not Found``: an unknown record; ``CallHistory/{id}`` also for a record older than the
   PBX's ``direct_days`` (archived: the lists still have it) and, for a user token, for a record
   that is not the user's own. An unknown route, or a method other than GET: 404
@@ -78,6 +79,13 @@ def _history(caller: Caller, records: Sequence[Record]) -> object:
     return list_result(CALLS, caller.params, records)
 
 
+def _refused(pbx: Pbx) -> WildixError:
+    """A user token on an admin route, refused as this PBX refuses it."""
+    if pbx.admin_refusal == 401:
+        return WildixError(401, "Unauthorized")
+    return WildixError(403, "Forbidden")
+
+
 def _pbx_history(caller: Caller) -> object:
     """``GET PBX/CallHistory``: every call of the PBX (admin)."""
     return _history(caller, caller.data.calls)
@@ -91,7 +99,7 @@ def _own_history(caller: Caller) -> object:
 def _user_history(caller: Caller, extension: str) -> object:
     """``GET User/{extension}/CallHistory``: any user's for an admin, one's own for a user."""
     if not caller.admin and extension != caller.me["extension"]:
-        raise WildixError(403, "Forbidden")
+        raise _refused(caller.data.pbx)
     if extension not in caller.data.history:
         raise _not_found()
     return _history(caller, caller.data.history_of(extension))
@@ -282,7 +290,7 @@ class WildixSimulator:
                 return JSONResponse(error.body, 429, headers=headers)
             me, admin = data.grants[token]
             if admin_only and not admin:
-                raise WildixError(403, "Forbidden")
+                raise _refused(data.pbx)
             caller = Caller(data, me, admin, request.query_params.multi_items())
             result = handler(caller, *args)
         except WildixError as e:

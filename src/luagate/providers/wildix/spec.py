@@ -230,9 +230,12 @@ limit = 50
   error naming the parameter: the PBX filters on its own clock, whose UTC offset luagate cannot
   know before the call (each call's `timezone` shows it afterwards, and it changes with daylight
   saving time), so converting would be a guess. Write the time as the PBX's clock reads it.
-- The whole PBX's history needs an admin-level token. When the PBX refuses it (403), luagate reads
-  the token owner's own history (`GET /api/v1/CallHistory/`) instead and says so in `scope`
-  (`"user"`); it remembers that for the token for 10 minutes.
+- The whole PBX's history needs an admin-level token. When the PBX refuses it (403, or 401: a PBX
+  answers a token type it does not accept there as it answers a bad token), luagate reads the
+  token owner's own history (`GET /api/v1/CallHistory/`) instead and says so in `scope`
+  (`"user"`); once that worked, it remembers it for the token for 10 minutes. If the owner's
+  history is refused too, that refusal is the `auth` error. An error envelope whose reason is
+  `Unauthorized` or `Forbidden` is an `auth` error even in a 200 answer.
 - The PBX sends every value as a string: `total`, `duration` and `billsec` become integers, ids
   stay strings. `status` comes from `disposition` (ANSWERED → `"answered"`, NO ANSWER →
   `"no_answer"`, BUSY → `"busy"`, FAILED and CONGESTION → `"failed"`); `duration` is the talk time
