@@ -256,7 +256,9 @@ def test_create_contact_needs_a_phone_number_before_any_request(gateway, simulat
 
 def test_update_contact_uses_post_and_replaces_numbers_through_sub_resources(gateway, simulator):
     before = simulator.company("acme").contacts[5678]
-    kept = dict(before["phone_numbers"][0])
+    before_numbers = [dict(n) for n in before["phone_numbers"]]
+    assert len(before_numbers) == 2 and before["emails"]
+    kept = before_numbers[0]
     data = ok(
         gateway.call(
             "aircall.update_contact",
@@ -280,14 +282,47 @@ def test_update_contact_uses_post_and_replaces_numbers_through_sub_resources(gat
     [post] = requests_to(simulator, "/v1/contacts/5678", "POST")
     assert post.json == {"company_name": "New Corp"}
     assert not requests_to(simulator, "/v1/contacts/5678", "PUT")
-    added = requests_to(simulator, "/v1/contacts/5678/phone_details", "POST")
-    assert [r.json for r in added] == [{"label": "Mobile", "value": "+33699999999"}]
-    # the kept number was neither removed nor re-added
-    removed = [r.path for r in simulator.log.records if r.method == "DELETE"]
-    assert f"/v1/contacts/5678/phone_details/{kept['id']}" not in removed
-    # additions came before removals
+    # the other number was rewritten in place with the new one; nothing else was added
+    other = before_numbers[1]
+    [rewrite] = requests_to(simulator, f"/v1/contacts/5678/phone_details/{other['id']}", "PUT")
+    assert rewrite.json == {"label": "Mobile", "value": "+33699999999"}
+    assert not requests_to(simulator, "/v1/contacts/5678/phone_details", "POST")
+    # the kept number was neither touched nor removed; the email went
+    touched = [r.path for r in simulator.log.records if r.method in ("PUT", "DELETE")]
+    assert not any(p.endswith(f"/phone_details/{kept['id']}") for p in touched)
+    assert [r.method for r in simulator.log.records if "/email_details" in r.path] == ["DELETE"]
+
+
+def test_update_contact_replaces_a_full_list_without_passing_the_cap(gateway, simulator):
+    """20 numbers (Aircall's cap) replaced by 20 others, and by 2: rewritten in place, so the
+    contact never holds 21; the surplus is removed last."""
+    numbers = [{"label": "Work", "value": f"+3361000{i:04d}"} for i in range(20)]
+    created = ok(
+        gateway.call(
+            "aircall.create_contact",
+            {"first_name": "Full", "last_name": "List", "phone_numbers": numbers},
+        )
+    )["contact"]
+    path = f"/v1/contacts/{created['id']}"
+    others = [{"label": "Mobile", "value": f"+3362000{i:04d}"} for i in range(20)]
+    simulator.log.clear()
+    contact = ok(
+        gateway.call(
+            "aircall.update_contact", {"contact_id": created["id"], "phone_numbers": others}
+        )
+    )["contact"]
+    assert sorted(p["value"] for p in contact["phone_numbers"]) == [o["value"] for o in others]
     methods = [r.method for r in simulator.log.records if "/phone_details" in r.path]
-    assert methods == sorted(methods, key=lambda m: m != "POST")
+    assert methods == ["PUT"] * 20
+    simulator.log.clear()
+    two = [{"label": "Home", "value": "+33630000001"}, others[5]]
+    contact = ok(
+        gateway.call("aircall.update_contact", {"contact_id": created["id"], "phone_numbers": two})
+    )["contact"]
+    assert sorted(p["value"] for p in contact["phone_numbers"]) == sorted(t["value"] for t in two)
+    methods = [r.method for r in simulator.log.records if "/phone_details" in r.path]
+    assert methods == ["PUT"] + ["DELETE"] * 18  # others[5] kept, one rewritten, 18 removed
+    assert all(r.status < 400 for r in simulator.log.records if r.path.startswith(path))
 
 
 def test_update_contact_text_must_not_be_blank(gateway, simulator):

@@ -144,7 +144,25 @@ def test_a_failed_update_step_says_what_was_already_done(gateway, simulator):
     )
     assert e["error"]["type"] == "upstream"
     assert "Already done before this failure: updated information" in e["error"]["message"]
-    assert len(requests_to(simulator, "/v1/contacts/5678/phone_details", "POST")) == 1
+    # the first step on the numbers (rewriting one in place: a PUT, so retried) failed, and
+    # nothing came after it
+    steps = [r for r in simulator.log.records if "/phone_details" in r.path]
+    assert steps and {(r.method, r.path, r.status) for r in steps} == {
+        ("PUT", steps[0].path, 500)
+    }
+
+
+def test_a_failure_after_some_steps_lists_them(gateway, simulator):
+    simulator.faults.inject(
+        "error", times=None, path="/v1/contacts/5678/phone_details", method="DELETE", status=500
+    )
+    e = gateway.call(
+        "aircall.update_contact",
+        {"contact_id": 5678, "phone_numbers": [{"label": "Home", "value": "+33622222222"}]},
+    )
+    assert e["error"]["type"] == "upstream"
+    assert "Already done before this failure: changed +" in e["error"]["message"]
+    assert " to +33622222222" in e["error"]["message"]
 
 
 # -- rate limits -----------------------------------------------------------------------------------

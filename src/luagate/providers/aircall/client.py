@@ -314,10 +314,15 @@ class AircallClient:
         wanted: list[dict[str, str]],
         done: list[str],
     ) -> None:
-        """Make the contact's entries exactly ``wanted``: keep equal ones, add the missing, then
-        remove the rest."""
+        """Make the contact's entries exactly ``wanted``: keep the equal ones, rewrite the others
+        in place (``PUT``) as far as they go, add what is still missing, then remove the rest.
+
+        The contact never holds more entries than the larger of before and after (Aircall allows
+        20 a list), and never fewer than ``wanted`` until the last removal: a failure half-way
+        leaves no entry lost that was to stay, and the error lists the steps done.
+        """
         left = list(existing)
-        to_add = []
+        missing = []
         for entry in wanted:
             same = next(
                 (
@@ -330,8 +335,12 @@ class AircallClient:
             if same is not None:
                 left.remove(same)
             else:
-                to_add.append(entry)
-        for entry in to_add:
+                missing.append(entry)
+        while left and missing:
+            old, entry = left.pop(0), missing.pop(0)
+            endpoint.request("PUT", f"{path}/{kind}/{old['id']}", context, json_body=entry)
+            done.append(f"changed {old.get('value')} to {entry['value']}")
+        for entry in missing:
             endpoint.request("POST", f"{path}/{kind}", context, json_body=entry)
             done.append(f"added {entry['value']}")
         for entry in left:

@@ -619,10 +619,13 @@ print("Updated contact: " .. result.contact.first_name .. " " .. result.contact.
 - Aircall updates a contact with `POST /v1/contacts/:id` (not PUT), and only its text fields
   (`first_name`, `last_name`, `company_name`, `information`); a given text field must not be
   blank.
-- `phone_numbers` and `emails` replace all existing entries: luagate keeps the entries that are
-  already equal (same label and value), adds the new ones through Aircall's `phone_details` /
-  `email_details`, then removes the others — additions first, so a failure half-way never leaves
-  the contact with fewer entries. If a step fails, the error says which steps were already done.
+- `phone_numbers` and `emails` replace all existing entries, through Aircall's `phone_details` /
+  `email_details`: luagate keeps the entries that are already equal (same label and value),
+  rewrites the other existing ones in place (`PUT`) with the new values, adds the new values left
+  over (`POST`), then removes the existing entries left over (`DELETE`). So the contact never
+  holds more entries than the larger of before and after (Aircall allows 20 a list: 20 numbers
+  can become 20 others), and a failure half-way never leaves it with fewer entries than it is
+  to have. If a step fails, the error says which steps were already done.
   `phone_numbers` cannot be empty (a contact keeps a number; leave it out to keep the current
   ones); `emails = {}` removes every email.
 - Phone numbers and emails follow the rules of `create_contact`: each phone number in
