@@ -377,3 +377,47 @@ def test_a_scan_that_cannot_fill_the_page_fails_and_says_how_to_narrow():
         filtered_page(fetch, "calls", keep, page=30, per_page=5, filtered_by="number_id", where="f")
     assert len(pages) == MAX_SCAN_PAGES
     assert "number_id" in e.value.message and "Narrow" in e.value.message
+
+
+# -- credentials that cannot be sent, and transport errors, never show a secret --------------------
+
+SECRET = "SUPERSECRETTOKEN_zq81"
+
+
+@pytest.mark.parametrize(
+    "token", [f"{SECRET}\r", f"{SECRET} ", f"{SECRET}\nX-Evil: 1", f"{SECRET}é", ""]
+)
+def test_a_credential_no_header_can_carry_is_refused_by_name_not_by_value(token):
+    with pytest.raises(NotConfiguredError) as e:
+        Endpoint(
+            "https://api.aircall.io",
+            provider="Aircall",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert "Authorization header" in e.value.message
+    assert "luagate configure aircall" in e.value.message
+    assert SECRET not in e.value.message
+
+
+def test_a_sendable_credential_with_inner_spaces_is_kept():
+    endpoint = Endpoint(
+        "https://api.aircall.io", provider="Aircall", headers={"Authorization": f"Bearer {SECRET}"}
+    )
+    assert endpoint.headers == {"Authorization": f"Bearer {SECRET}"}
+
+
+def test_a_transport_error_that_quotes_a_header_is_redacted():
+    def fail(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadError(f"lost while sending {request.headers['Authorization']!r}")
+
+    endpoint = Endpoint(
+        "https://api.aircall.io",
+        provider="Aircall",
+        headers={"Authorization": f"Bearer {SECRET}"},
+        transport=httpx.MockTransport(fail),
+        retry=RetryPolicy(retries=0),
+    )
+    with pytest.raises(NetworkError) as e:
+        endpoint.request("GET", "/v1/calls", CallContext(account="sales"))
+    assert "ReadError" in e.value.message and "***" in e.value.message
+    assert SECRET not in e.value.message

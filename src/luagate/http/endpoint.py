@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import threading
 import time
 from email.utils import parsedate_to_datetime
@@ -26,6 +27,7 @@ import httpx
 from .. import __version__
 from ..errors import (
     NetworkError,
+    NotConfiguredError,
     ProviderError,
     RateLimitedError,
     UpstreamError,
@@ -120,7 +122,7 @@ class Endpoint:
         url = httpx.URL(self.base_url)
         self.origin = f"{url.scheme}://{url.netloc.decode('ascii')}"
         self.provider = provider
-        self.headers = headers
+        self.headers = _sendable(provider, headers)
         self.budget = budget
         self.transport = transport
         self.timeout_s = timeout_s
@@ -173,11 +175,16 @@ class Endpoint:
                     f"{self._who(context)} did not answer {method} {path} within {timeout:.1f} s"
                     + ("" if retriable else f" ({NOT_RESENT})")
                 )
+            except httpx.LocalProtocolError as e:  # nothing was sent: luagate's own request
+                raise NetworkError(
+                    f"{self._who(context)}: could not send {method} {path} to {self.origin}: "
+                    f"the request is not valid HTTP ({_short(self._redacted(str(e)))})"
+                ) from None
             except httpx.TransportError as e:
                 retriable = idempotent or isinstance(e, _UNSENT)
                 error = NetworkError(
                     f"{self._who(context)}: could not complete {method} {path} with "
-                    f"{self.origin} ({type(e).__name__}: {_short(str(e))})"
+                    f"{self.origin} ({type(e).__name__}: {_short(self._redacted(str(e)))})"
                     + ("" if retriable else f" ({NOT_RESENT})")
                 )
             else:
@@ -220,6 +227,14 @@ class Endpoint:
             time.sleep(delay)
 
     # -- pieces -------------------------------------------------------------------------------
+
+    def _redacted(self, text: str) -> str:
+        """``text`` without any header value (or the credential inside one) in it."""
+        for value in self.headers.values():
+            for secret in {value, value.partition(" ")[2]}:
+                if len(secret) >= 4:
+                    text = text.replace(secret, "***")
+        return text
 
     def _who(self, context: CallContext) -> str:
         if context.account:
@@ -377,6 +392,25 @@ MAX_URL_CHARS = 65536
 
 def _clipped(path: str) -> str:
     return path if len(path) <= 80 else f"{path[:60]}... ({len(path):,} characters)"
+
+
+_HEADER_VALUE = re.compile(r"^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$")
+"""What an HTTP header value may be here: visible ASCII, inner spaces allowed."""
+
+
+def _sendable(provider: str, headers: dict[str, str]) -> dict[str, str]:
+    """The headers, or a NotConfiguredError naming (never showing) the value that cannot be
+    sent: a credential with a space or line break at an end, a control character, or a letter
+    outside ASCII would otherwise fail every request, with the value in the transport's error."""
+    for name, value in headers.items():
+        if not isinstance(value, str) or not _HEADER_VALUE.match(value):
+            raise NotConfiguredError(
+                f"{provider}: the account's credentials cannot be sent: the {name} header would"
+                " hold a space or line break at an end, a control character or a character"
+                " outside ASCII. Re-enter the credential without it (luagate configure"
+                f" {provider.lower()} ...)"
+            )
+    return headers
 
 
 def _short(text: str) -> str:
