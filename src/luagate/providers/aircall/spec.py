@@ -86,7 +86,13 @@ _CALL = (
         nullable=True,
     ),
     Field("archived", "boolean", "whether the call is archived"),
-    Field("country_code_a2", "string", "ISO 3166 alpha-2 country code of the external number"),
+    Field(
+        "country_code_a2",
+        "string",
+        "ISO 3166 alpha-2 country code of the external number; null when it is unknown"
+        " (an anonymous caller)",
+        nullable=True,
+    ),
     Field(
         "user",
         "object",
