@@ -693,3 +693,27 @@ def test_cli_simulate_usage_errors(capsys):
     assert "nosuch" in capsys.readouterr().err
     assert main(["simulate", "aircall", "--rate-limit", "fast"]) == 2
     assert "--rate-limit" in capsys.readouterr().err
+
+
+# -- no call before it happens ---------------------------------------------------------------------
+
+
+def test_calls_that_have_not_started_yet_are_not_served():
+    """The anchor day's calls run into the morning: at 07:00 UTC on it, the later ones do not
+    exist yet (not listed, not searched, 404 by id); a day later they all do."""
+    now = [ANCHOR_TS + 7 * 3600]
+    tiny = AircallSimulator([TINY], anchor=ANCHOR, clock=lambda: now[0])
+    everything = tiny.company("tiny").calls
+    later = [c for c in everything if c["started_at"] > now[0]]
+    assert later and len(later) < len(everything), "the anchor day has calls after 07:00"
+    with serve_in_thread(tiny.app) as served:
+        client = httpx.Client(base_url=served.url, auth=("tiny-id", "tiny-token"), timeout=10)
+        with client:
+            for path in ("/v1/calls", "/v1/calls/search"):
+                listed = client.get(path, params={"per_page": 50}).json()
+                assert listed["meta"]["total"] == len(everything) - len(later), path
+                assert all(c["started_at"] <= now[0] for c in listed["calls"]), path
+            assert client.get(f"/v1/calls/{later[0]['id']}").status_code == 404
+            now[0] += 86_400
+            assert client.get("/v1/calls").json()["meta"]["total"] == len(everything)
+            assert client.get(f"/v1/calls/{later[0]['id']}").status_code == 200

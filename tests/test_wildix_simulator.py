@@ -18,7 +18,7 @@ import pytest
 from luagate.providers.simulation.serve import serve_in_thread
 from luagate.providers.wildix.sim_data import Pbx, default_pbxes, generate
 from luagate.providers.wildix.sim_query import list_result
-from luagate.providers.wildix.simulator import CALLS, WildixSimulator, build_simulator
+from luagate.providers.wildix.simulator import CALLS, WildixSimulator, build_simulator, local_now
 
 ANCHOR = dt.date(2026, 3, 16)  # a Monday
 H = "/api/v1/PBX/CallHistory"
@@ -592,13 +592,48 @@ def test_cli_simulate_wildix_serves_until_ctrl_c(anon):
         described = [lines.get(timeout=5) for _ in range(4)]
         assert "acme-admin-token" in described[0] and "office-user-token" in described[1]
         assert "support-admin-token" in described[2] and "no rate limit" in described[3]
+        acme = build_simulator().pbx("acme")
+        before = local_now(acme.pbx, time.time())
         r = anon.get(f"{served}{H}?start=100&count=50&token=acme-admin-token")
-        # another process (another hash seed), the same data: today's anchor
-        expected = _desc(build_simulator().pbx("acme").calls)[100:150]
-        assert [c["id"] for c in _records(r)] == expected
+        after = local_now(acme.pbx, time.time())
+        # another process (another hash seed), the same data: today's anchor, so far
+        expected = [
+            _desc([c for c in acme.calls if c["start"] <= now])[100:150] for now in (before, after)
+        ]
+        assert [c["id"] for c in _records(r)] in expected
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=15) == 0
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+# -- no call before it happens ---------------------------------------------------------------------
+
+
+def test_calls_that_have_not_started_yet_are_not_served():
+    """The anchor day's calls run into the morning: when its first call starts (PBX time), the
+    later ones do not exist yet (not in either history, 404 by id); a day later they all do."""
+    pbx = Pbx("one", seed=5, admin_tokens=("t1",), user_tokens=("u1",), calls=60, timezone="-0500")
+    now = [0.0]
+    sim = WildixSimulator((pbx,), anchor=ANCHOR, clock=lambda: now[0])
+    data = sim.pbx("one")
+    cutoff = next(c["start"] for c in data.calls if c["start"].startswith(ANCHOR.isoformat()))
+    utc_minus_5 = dt.timezone(-dt.timedelta(hours=5))
+    now[0] = dt.datetime.fromisoformat(cutoff).replace(tzinfo=utc_minus_5).timestamp()
+    later = [c for c in data.calls if c["start"] > cutoff]
+    assert later and len(later) < len(data.calls), "the anchor day has calls after 07:30"
+    with serve_in_thread(sim.app) as served:
+        for client in _client(served.url, "t1"):
+            listed = _records(client.get(H, params={"count": 1000}))
+            assert len(listed) == len(data.calls) - len(later)
+            assert max(c["start"] for c in listed) <= cutoff
+            assert client.get(f"/api/v1/CallHistory/{later[0]['id']}").status_code == 404
+            now[0] += 86_400
+            assert len(_records(client.get(H, params={"count": 1000}))) == len(data.calls)
+            assert client.get(f"/api/v1/CallHistory/{later[0]['id']}").status_code == 200
+        now[0] -= 86_400
+        for client in _client(served.url, "u1"):
+            mine = _records(client.get("/api/v1/CallHistory", params={"count": 1000}))
+            assert all(c["start"] <= cutoff for c in mine)

@@ -105,11 +105,13 @@ class Dataset:
     contacts: dict[int, dict[str, Any]]  # by id, in id order
     calls: list[dict[str, Any]]  # by started_at, then id
     calls_by_id: dict[int, dict[str, Any]] = field(init=False)
+    call_starts: list[int] = field(init=False)  # calls' started_at, in order (for "so far")
     next_contact_id: int = field(init=False)
     next_detail_id: int = field(init=False)
 
     def __post_init__(self) -> None:
         self.calls_by_id = {call["id"]: call for call in self.calls}
+        self.call_starts = [call["started_at"] for call in self.calls]
         self.next_contact_id = max(self.contacts, default=self.company.contact_id_base - 1) + 1
         details = [
             d["id"] for c in self.contacts.values() for d in c["phone_numbers"] + c["emails"]

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote
@@ -69,6 +70,7 @@ class Caller:
     me: Record
     admin: bool
     params: Sequence[tuple[str, str]]
+    now: str  # the PBX's local time, as its records write it: "YYYY-MM-DD HH:MM:SS"
 
 
 def _not_found() -> WildixError:
@@ -76,7 +78,22 @@ def _not_found() -> WildixError:
 
 
 def _history(caller: Caller, records: Sequence[Record]) -> object:
-    return list_result(CALLS, caller.params, records)
+    """A call history list of the calls so far: the seeded anchor day runs into the hours
+    ahead, and a PBX never lists a call before it happens (``records`` are by start)."""
+    so_far = records[: bisect_right(records, caller.now, key=_start)]
+    return list_result(CALLS, caller.params, so_far)
+
+
+def _start(record: Record) -> str:
+    return record["start"]
+
+
+def local_now(pbx: Pbx, seconds: float) -> str:
+    """The PBX's wall-clock time at ``seconds`` (UNIX), in its records' form."""
+    sign = -1 if pbx.timezone.startswith("-") else 1
+    hours, minutes = int(pbx.timezone[1:3]), int(pbx.timezone[3:5])
+    offset = dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
+    return dt.datetime.fromtimestamp(seconds, offset).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _refused(pbx: Pbx) -> WildixError:
@@ -108,7 +125,7 @@ def _user_history(caller: Caller, extension: str) -> object:
 def _one_call(caller: Caller, call_id: str) -> object:
     """``GET CallHistory/{id}``: a recent record; a user token sees its own only."""
     call = caller.data.calls_by_id.get(call_id)
-    if call is None or not caller.data.served_directly(call):
+    if call is None or call["start"] > caller.now or not caller.data.served_directly(call):
         raise _not_found()
     if not caller.admin and caller.me["extension"] not in (call["src"], call["dst"]):
         raise _not_found()
@@ -291,7 +308,8 @@ class WildixSimulator:
             me, admin = data.grants[token]
             if admin_only and not admin:
                 raise _refused(data.pbx)
-            caller = Caller(data, me, admin, request.query_params.multi_items())
+            now = local_now(data.pbx, self._clock())
+            caller = Caller(data, me, admin, request.query_params.multi_items(), now)
             result = handler(caller, *args)
         except WildixError as e:
             return JSONResponse(e.body, e.status)
