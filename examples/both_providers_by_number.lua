@@ -31,7 +31,10 @@ repeat
     from = day .. "T00:00:00Z", to = day .. "T23:59:59Z", order = "asc", per_page = 50, page = page,
   })
   for _, call in ipairs(result.calls) do
-    note(call.direction == "inbound" and call.from or call.to, "aircall", call)
+    -- the outside party: the caller of an inbound call (nil when anonymous), else the callee
+    local outside
+    if call.direction == "inbound" then outside = call.from else outside = call.to end
+    if outside then note(outside, "aircall", call) end
   end
   page = page + 1
 until result.meta.next_page_link == json.null

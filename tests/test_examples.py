@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from luagate.providers.aircall.simulator import build_simulator
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -45,6 +47,11 @@ def test_both_providers_joined_by_number(tmp_path):
     assert f"{result['day']}: {result['numbers']} outside numbers" in envelope["output"]
     assert "aircall has no account configured" in stderr
     assert "wildix has no account configured" in stderr
+    # outside numbers only: never one of the company's own Aircall numbers (an anonymous
+    # inbound caller has no number to note)
+    own = {n["digits"].replace(" ", "") for n in build_simulator().company("acme").numbers}
+    listed = set(re.findall(r"^(\+\d+) ", envelope["output"], re.M))
+    assert listed and not listed & own, listed & own
 
 
 def test_recent_callers_are_matched_to_contacts(tmp_path):

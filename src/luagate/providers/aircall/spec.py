@@ -405,6 +405,9 @@ end
   Aircall's call search (`/v1/calls/search`). `tags` takes tag ids or tag names (names are looked
   up in the account's tags, ignoring case; an unknown name is an error listing the tags); a call
   must carry every tag given.
+- The call search may cover less history than the plain list: sources say 3 months for search,
+  6 months for call history (not settled). So a filter by `direction`, `user_id` or `tags` may
+  not reach older calls that the plain list (no filter) still pages through.
 - Aircall has no filter by number. With `number_id`, luagate reads Aircall's pages of 50 calls in
   the requested order (and within `from`/`to`), keeps the calls whose `number.id` matches, and
   returns page `page` of those. It reads at most 1,000 calls per request: if that is not enough
@@ -573,6 +576,10 @@ print("Created contact ID: " .. result.contact.id)
   email must be an address (`"jane@example.com"`: one `@`, a domain with a dot). Anything else
   is refused before any request, with a `validation` error naming the entry
   (`phone_numbers[2].value`), the form expected and the value given.
+- One exception, for the example above: it writes `"[email protected]"` where its source had
+  an address (a web page's stand-in for a hidden email). luagate lets that exact text through so
+  the example runs unchanged (the demo account stores it), but a real Aircall account will most
+  likely refuse it (a `validation` error from Aircall): write a real address.
 - Aircall does not merge duplicates: creating the same contact twice makes two contacts.
   luagate never re-sends a creation whose request may have reached Aircall: such a failure ends
   with `(not re-sent: the request may have been carried out)`; look the contact up with
