@@ -147,9 +147,7 @@ def test_a_failed_update_step_says_what_was_already_done(gateway, simulator):
     # the first step on the numbers (rewriting one in place: a PUT, so retried) failed, and
     # nothing came after it
     steps = [r for r in simulator.log.records if "/phone_details" in r.path]
-    assert steps and {(r.method, r.path, r.status) for r in steps} == {
-        ("PUT", steps[0].path, 500)
-    }
+    assert steps and {(r.method, r.path, r.status) for r in steps} == {("PUT", steps[0].path, 500)}
 
 
 def test_a_failure_after_some_steps_lists_them(gateway, simulator):
