@@ -5,10 +5,22 @@ each test asks one server many things."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 from mcp import ClientSession
-from mcp_helpers import make_home, run_stdio, text_of
+from mcp_helpers import (
+    TIMEOUT_S,
+    live_children,
+    make_home,
+    run_stdio,
+    running,
+    server_env,
+    text_of,
+    wait_until,
+)
 
 DEFAULT_TOOLS = {"lua_list_docs", "lua_search_docs", "lua_read_doc", "execute_lua"}
 
@@ -121,3 +133,54 @@ def test_flags_select_narrow_and_limit(tmp_path: Path) -> None:
     assert not got["read"].is_error and len(got["read"].structured_content["calls"]) == 2
     assert got["wildix"].is_error and "wildix" in text_of(got["wildix"])
     assert got["limits"].structured_content["limits"]["timeout_s"] == 5
+
+
+def test_end_of_input_ends_the_server_and_its_running_script(tmp_path: Path) -> None:
+    """The client goes away (stdin closes) while a script runs: the server and the script's
+    worker end at once, not at the script's deadline. Raw JSON-RPC lines over pipes, because the
+    SDK's client would kill a server that lingers and so hide the defect; and JSON's 1e999,
+    which no client library sends, reaches execute_lua as infinity and keeps the ceiling."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "luagate", "serve", "--timeout", "90"],  # beyond every wait
+        env=server_env(make_home(tmp_path)),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert server.stdin is not None and server.stdout is not None
+
+    def send(line: str) -> None:
+        server.stdin.write(line.encode() + b"\n")
+        server.stdin.flush()
+
+    try:
+        send(
+            '{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion":'
+            ' "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}'
+        )
+        assert json.loads(server.stdout.readline())["id"] == 1
+        send('{"jsonrpc": "2.0", "method": "notifications/initialized"}')
+        send(
+            '{"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": '
+            '"execute_lua", "arguments": {"code": "return 1", "timeout_s": 1e999, '
+            '"memory_mb": 1e999}}}'
+        )
+        answer = json.loads(server.stdout.readline())["result"]
+        assert not answer["isError"], answer
+        assert answer["structuredContent"]["limits"]["timeout_s"] == 90
+
+        send(
+            '{"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": '
+            '"execute_lua", "arguments": {"code": "while true do end"}}}'
+        )
+        fork_servers = live_children(server.pid)
+        assert wait_until(lambda: any(live_children(pid) for pid in fork_servers))
+        workers = {w for pid in fork_servers for w in live_children(pid)}
+        server.stdin.close()  # the client is gone
+        server.wait(TIMEOUT_S)  # long before the script's deadline
+        assert server.returncode == 0
+        assert wait_until(lambda: not any(running(pid) for pid in workers | fork_servers))
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()

@@ -192,3 +192,196 @@ def test_the_pipe_transport_reads_lines_and_writes_through_a_full_pipe() -> None
     lines, received = anyio.run(main)
     assert lines == ['{"a": 1}\n', '{"b": "é"}\n', '{"c": 3}']
     assert received == b"x" * (1 << 20) + b"\n"
+
+
+def _call(n: int) -> dict[str, object]:
+    return {
+        "path": "app.integrations.aircall.list_users",
+        "account": "demo",
+        "ok": True,
+        "error": None,
+        "duration_ms": 1.5 + n,
+    }
+
+
+def test_a_large_output_is_cut_and_the_rest_of_the_text_survives() -> None:
+    from luagate.mcp.render import TEXT_LIMIT
+
+    output = "x" * 70_000 + "é" * 10_000 + "\n"  # far beyond the text block, characters split
+    succeeded = {
+        "success": True,
+        "duration_ms": 12.0,
+        "output": output,
+        "output_truncated": False,
+        "result": "IMPORTANT-RESULT",
+        "error": None,
+        "calls": [_call(0)],
+    }
+    text = execution_text(succeeded)
+    assert len(text.encode()) <= TEXT_LIMIT
+    assert text.startswith("Script succeeded in 12.0 ms.\n\nOutput:\nxxx")
+    assert "[… truncated: " in text and f"of {len(output.encode()) - 1} not shown]" in text
+    assert text.endswith(
+        'Return value:\n"IMPORTANT-RESULT"\n\nCalls made (1):\n'
+        "- app.integrations.aircall.list_users [demo] ok, 1.5 ms"
+    )
+    assert "\ufffd" not in text
+
+    failed = {**succeeded, "success": False, "result": None, "output_truncated": True}
+    failed["error"] = {"type": "runtime", "message": "boom", "line": 7}
+    text = execution_text(failed)
+    assert len(text.encode()) <= TEXT_LIMIT
+    assert "Error [runtime] (line 7): boom\n\nOutput (truncated by the output limit):\n" in text
+    assert "Return value" not in text and "Calls made (1):" in text
+
+
+def test_the_execution_text_keeps_within_its_limit_whatever_is_large() -> None:
+    envelope = {
+        "success": True,
+        "duration_ms": 1.0,
+        "output": "o" * 50_000,
+        "output_truncated": False,
+        "result": {"big": "r" * 100_000},
+        "error": None,
+        "calls": [_call(n) for n in range(5_000)],
+    }
+    text = execution_text(envelope, limit=20_000)
+    assert len(text.encode()) <= 20_000
+    assert "\nOutput:\nooo" in text and "\nReturn value:\n{" in text
+    assert "\nCalls made (5000):\n- app.integrations.aircall.list_users [demo] ok" in text
+    assert text.count("[… truncated: ") == 2  # the output and the return value
+    assert "more calls not shown; the structured content has them all]" in text
+
+
+def _write_function():
+    from luagate.providers.registry import provider_specs
+
+    aircall = next(p for p in provider_specs() if p.name == "aircall")
+    return next(f for f in aircall.functions if f.name == "create_contact")
+
+
+def _refusal(own: str, ceiling: dict[str, str] | None) -> str:
+    with pytest.raises(PolicyError) as e:
+        policy.check(
+            _write_function(), {"write": own}, account=None, force=False, ask=None, ceiling=ceiling
+        )
+    return e.value.message
+
+
+def test_a_servers_refusal_names_its_cause_and_only_what_its_operator_can_do() -> None:
+    # the server's --write ask is the cause: the provider itself allows writes
+    message = _refusal("allow", {"write": "ask"})
+    assert "started with --write ask (aircall's own write policy is 'allow')" in message
+    assert "no one to ask" in message
+    assert message.endswith("restart luagate serve with --write allow.")
+    assert "--force" not in message and "luagate configure" not in message
+    # the provider's own policy is the cause
+    message = _refusal("deny", {"write": "allow"})
+    assert "aircall's write policy is 'deny'" in message and "--write allow (" not in message
+    assert message.endswith("luagate configure aircall --write allow, then restart luagate serve.")
+    assert "--force" not in message
+    message = _refusal("ask", {"write": "allow"})
+    assert "aircall's write policy is 'ask'" in message and "--force" not in message
+    # both
+    message = _refusal("ask", {"write": "deny"})
+    assert "aircall's write policy is 'ask' and this server was started with --write deny" in (
+        message
+    )
+    assert message.endswith(
+        "luagate configure aircall --write allow, then restart luagate serve with --write allow."
+    )
+    # the CLI (no ceiling) still offers --force, which it has
+    assert "(or --force for one call)" in _refusal("deny", None)
+    assert "Allow this call with --force" in _refusal("ask", None)
+
+
+def test_a_limit_request_above_the_ceiling_keeps_the_ceiling() -> None:
+    from luagate.errors import UsageError
+    from luagate.lua.limits import MAXIMA, MIB, Limits
+
+    base = Limits(timeout_s=20, memory_bytes=32 * MIB, max_calls=50, output_bytes=4096)
+    assert base.narrowed(timeout_s=700_000, memory_bytes=2e6 * MIB) == base  # above the maxima
+    assert base.narrowed(timeout_s=float("inf"), max_calls=1e20, output_bytes=10**30) == base
+    assert base.narrowed(memory_bytes=MAXIMA["memory_bytes"] + 1).memory_bytes == 32 * MIB
+    lower = base.narrowed(timeout_s=0.5, max_calls=3)
+    assert (lower.timeout_s, lower.max_calls, lower.memory_bytes) == (0.5, 3, 32 * MIB)
+    for value, says in [
+        (0, "must be a positive number, got 0"),
+        (-1, "must be a positive number, got -1"),
+        (float("nan"), "must be a positive number, got nan"),
+        ("5", "must be a number, got '5'"),
+        (True, "must be a number, got True"),
+    ]:
+        with pytest.raises(UsageError, match=f"limit timeout_s {says}"):
+            base.narrowed(timeout_s=value)
+
+
+def test_mcp_config_refuses_http_for_claude_desktop(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["mcp-config", "--client", "claude-desktop", "--http"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "--http does not work with --client claude-desktop" in captured.err
+    assert "luagate mcp-config --client claude-desktop (no --http" in captured.err
+    assert "connector" in captured.err
+    assert main(["mcp-config", "--http", "localhost:8765"]) == 2  # no scheme: not a URL
+    assert "http:// or https:// URL" in capsys.readouterr().err
+
+
+def test_mcp_config_over_http_carries_the_server_options_into_its_command(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    options = ["--functions", "--write", "deny", "--provider", "aircall"]
+    assert main(["mcp-config", "--http", *options]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["mcpServers"]["luagate"]["type"] == "http"
+    serve = captured.err.splitlines()[-1].strip()
+    assert serve.endswith(" serve --http --functions --write deny --provider aircall"), serve
+    assert "$LUAGATE_MCP_TOKEN" in captured.err
+    url = "http://10.0.0.5:9000/mcp"
+    args = ["mcp-config", "--client", "claude-code", "--http", url, "--provider", "wildix"]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith(f"claude mcp add --transport http luagate {url} ")
+    assert captured.err.splitlines()[-1].endswith(
+        " serve --http --host 10.0.0.5 --port 9000 --provider wildix"
+    )
+
+
+def test_a_cancel_handle_kills_the_runs_worker_at_once() -> None:
+    import threading
+
+    from mcp_helpers import live_children, running, wait_until
+
+    from luagate import default_executor
+    from luagate.lua.echo_host import EchoHost
+    from luagate.lua.fork_server import shared_fork_server
+    from luagate.lua.isolated import Cancel
+    from luagate.lua.limits import Limits
+
+    executor = default_executor(isolated=True)
+    forever = Limits(timeout_s=600)  # far beyond any wait below
+    done: list[object] = []
+    cancel = Cancel()
+    runner = threading.Thread(
+        target=lambda: done.append(
+            executor.run("while true do end", EchoHost(), forever, cancel=cancel)
+        )
+    )
+    runner.start()
+    assert wait_until(lambda: bool(live_children(shared_fork_server().pid)))
+    (worker,) = live_children(shared_fork_server().pid)
+    cancel.cancel()
+    runner.join(60)
+    assert done, "the run went on after its cancel"
+    (execution,) = done
+    assert execution.error.type == "cancelled" and not execution.success
+    assert wait_until(lambda: not running(worker))
+
+    # cancelled before it starts: no worker at all; after it ended: nothing changes
+    cancel = Cancel()
+    cancel.cancel()
+    assert executor.run("return 1", EchoHost(), cancel=cancel).error.type == "cancelled"
+    cancel = Cancel()
+    finished = executor.run("return 1", EchoHost(), cancel=cancel)
+    cancel.cancel()
+    assert finished.success and finished.result == 1

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 def add_parser(commands: Any) -> None:
-    from ..mcp.config_snippets import CLIENTS
+    from ..mcp.config_snippets import CLIENTS, DEFAULT_HTTP_URL
     from .common import provider_names
 
     p = commands.add_parser(
@@ -31,21 +31,41 @@ def add_parser(commands: Any) -> None:
         "--http",
         metavar="URL",
         nargs="?",
-        const="http://127.0.0.1:8765/mcp",
-        help="connect to a running 'luagate serve --http' instead (default URL %(const)s); "
-        "the token is read from $LUAGATE_MCP_TOKEN by the client",
+        const=DEFAULT_HTTP_URL,
+        help="connect to a running 'luagate serve --http' instead (default URL %(const)s; "
+        "not for claude-desktop); the token is read from $LUAGATE_MCP_TOKEN by the client. "
+        "--functions, --write and --provider then go into the 'luagate serve --http' command "
+        "printed on stderr",
     )
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..mcp.config_snippets import serve_args, snippet, where
-
-    options = serve_args(functions=args.functions, write=args.write, providers=args.provider)
-    sys.stdout.write(
-        snippet(args.client, options, http_url=args.http, home=os.environ.get("LUAGATE_HOME"))
-        + "\n"
+    from ..errors import UsageError
+    from ..mcp.config_snippets import (
+        NO_HTTP_FOR_DESKTOP,
+        check_http_url,
+        http_serve_command,
+        serve_args,
+        snippet,
+        where,
     )
+
+    if args.http is not None and args.client == "claude-desktop":
+        raise UsageError(NO_HTTP_FOR_DESKTOP)
+    if args.http is not None and (problem := check_http_url(args.http)):
+        raise UsageError(problem)
+    home = os.environ.get("LUAGATE_HOME")
+    options = serve_args(functions=args.functions, write=args.write, providers=args.provider)
+    sys.stdout.write(snippet(args.client, options, http_url=args.http, home=home) + "\n")
     sys.stdout.flush()
     print(where(args.client), file=sys.stderr)
+    if args.http is not None:
+        # the options are the server's: they go into the command that starts it
+        print(
+            "It connects to a running server; start that one, with $LUAGATE_MCP_TOKEN set "
+            "to the token the client sends:\n  "
+            + http_serve_command(args.http, options, home=home),
+            file=sys.stderr,
+        )
     return EXIT_OK

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from ..catalog.spec import FunctionSpec, ProviderSpec
     from ..lua.deadline import Deadline
     from ..lua.envelope import Execution
+    from ..lua.isolated import Cancel
     from ..lua.limits import Limits
 
 DEMO_ACCOUNT = "demo"
@@ -177,7 +178,13 @@ class Gateway:
         return accounts
 
     def is_demo(self, provider: ProviderSpec, account: str | None) -> bool:
-        return account == DEMO_ACCOUNT and self.accounts(provider) == [DEMO_ACCOUNT]
+        """Is ``account`` the built-in one? Never a configured account (``configure`` refuses
+        the name; one from the environment or an older file is an account like any other)."""
+        return (
+            account == DEMO_ACCOUNT
+            and not self.store.accounts(provider)
+            and self._demo(provider.name) is not None
+        )
 
     def _demo(self, provider: str) -> dict[str, str] | None:
         if provider not in self._demos:
@@ -199,14 +206,22 @@ class Gateway:
                 known = "only the built-in 'demo' (a simulated company)"
             else:
                 known = ", ".join(accounts) if accounts else "none"
+            if account == DEMO_ACCOUNT:  # a name configure refuses: no "to add it"
+                tail = (
+                    f" Accounts: {known}. The built-in 'demo' account (a simulated company)"
+                    f" exists only while {provider.name} has no account configured."
+                )
+            else:
+                tail = f" Accounts: {known}. To add it, " + _fix(
+                    provider, account, provider.credential_sets[0], "run"
+                )
             raise NotConfiguredError(
                 _suggest(
                     f"{provider.name} has no account {account!r}.",
                     account,
                     accounts,
                     "Accounts",
-                    tail=f" Accounts: {known}. To add it, "
-                    + _fix(provider, account, provider.credential_sets[0], "run"),
+                    tail=tail,
                 )
             )
         return account
@@ -356,6 +371,7 @@ class Gateway:
         if self.is_demo(resolved.provider, resolved.account):
             return
         stored = self.store.stored_fields(resolved.provider, resolved.account)
+        self.store.check_plain_secrets(resolved.provider, resolved.account)
         for group in resolved.provider.credential_sets:
             if all(stored.get(name) for name in group):
                 return
@@ -394,13 +410,19 @@ class Gateway:
         isolated: bool = True,
         force: bool = False,
         on_output: Callable[[str], None] | None = None,
+        cancel: Cancel | None = None,
     ) -> Execution:
-        """Run a script whose ``app.integrations`` and ``docs`` are this gateway's."""
+        """Run a script whose ``app.integrations`` and ``docs`` are this gateway's. ``cancel``
+        (isolated runs only) lets another thread stop it: its worker is killed at once."""
         from .. import default_executor
         from .lua_host import GatewayHost
 
         host = GatewayHost(self, force=force)
-        return default_executor(isolated).run(code, host, limits, on_output)
+        if cancel is None:
+            return default_executor(isolated).run(code, host, limits, on_output)
+        if not isolated:
+            raise ValueError("only an isolated run can be cancelled")
+        return default_executor(True).run(code, host, limits, on_output, cancel)
 
 
 def _suggest(

@@ -6,7 +6,8 @@ how to allow the call.
 
 A surface may add a *ceiling* (``luagate serve --write deny``): per kind, the most it lets through.
 A ceiling only narrows — ``allow`` under the ceiling ``ask`` becomes ``ask``, ``deny`` stays
-``deny`` whatever the ceiling — and ``force`` never lifts it.
+``deny`` whatever the ceiling — and ``force`` never lifts its ``deny``. A server's refusals
+offer only what its operator can do (its clients have no ``--force``).
 """
 
 from __future__ import annotations
@@ -45,32 +46,61 @@ def check(
     ask: Callable[[FunctionSpec, str | None], bool] | None,
     ceiling: dict[str, str] | None = None,
 ) -> bool:
-    """Allow the call or raise :class:`PolicyError`; returns True when ``force`` was needed."""
-    limit = (ceiling or {}).get(function.kind, "allow")
+    """Allow the call or raise :class:`PolicyError`; returns True when ``force`` was needed.
+
+    Only a server sets a ``ceiling`` (``luagate serve`` always does): under one, a refusal
+    speaks to the server's clients, who have no ``--force`` and cannot change its policy — it
+    names its cause (the provider's own policy, the server's ``--write``, or both) and what the
+    server's operator can do about it.
+    """
+    kind = function.kind
+    own = policy.get(kind, "allow")
+    limit = (ceiling or {}).get(kind, "allow")
     if limit == "deny":
-        raise PolicyError(
-            f"{function.full_name} is a {function.kind} function and this server refuses "
-            f"{function.kind} functions (it was started with --{function.kind} deny). "
-            "Only its operator can change that."
-        )
-    rule = narrowest(policy.get(function.kind, "allow"), limit)
+        raise PolicyError(_server_refusal(function, own, limit, "deny"))
+    rule = narrowest(own, limit)
     if rule == "allow":
         return False
     if force:
         return True
+    if rule == "ask" and ask is not None:
+        if ask(function, account):
+            return False
+        raise PolicyError(f"{function.full_name} was not approved")
+    if ceiling:
+        raise PolicyError(_server_refusal(function, own, limit, rule))
     provider = function.provider
-    fix = f"luagate configure {provider} --{function.kind} allow"
+    fix = f"luagate configure {provider} --{kind} allow"
     if rule == "deny":
         raise PolicyError(
-            f"{function.full_name} is a {function.kind} function and {provider}'s {function.kind} "
+            f"{function.full_name} is a {kind} function and {provider}'s {kind} "
             f"policy is 'deny'. To allow it: {fix} (or --force for one call)"
         )
-    if ask is not None and ask(function, account):
-        return False
-    if ask is not None:
-        raise PolicyError(f"{function.full_name} was not approved")
     raise PolicyError(
-        f"{function.full_name} is a {function.kind} function and {provider}'s {function.kind} "
+        f"{function.full_name} is a {kind} function and {provider}'s {kind} "
         f"policy is 'ask', with no one to ask here. Allow this call with --force (in "
         f"Python: force=True), or always: {fix}"
+    )
+
+
+def _server_refusal(function: FunctionSpec, own: str, limit: str, rule: str) -> str:
+    """Why a server refuses ``function`` — its provider's own policy ``own``, the server's
+    ceiling ``limit``, or both — and the one remedy there is: its operator's."""
+    kind, provider = function.kind, function.provider
+    causes = []
+    if own != "allow":
+        causes.append(f"{provider}'s {kind} policy is '{own}'")
+    if limit != "allow":
+        started = f"this server was started with --{kind} {limit}"
+        causes.append(
+            started if own != "allow" else f"{started} ({provider}'s own {kind} policy is 'allow')"
+        )
+    why = " and ".join(causes)
+    if rule == "ask":
+        why += ": each call needs approval, and a server has no one to ask"
+    remedy = f"luagate configure {provider} --{kind} allow, then " if own != "allow" else ""
+    remedy += "restart luagate serve" + (f" with --{kind} allow" if limit != "allow" else "")
+    return (
+        f"{function.full_name} is a {kind} function and {why}, so this server refuses it. "
+        f"Only the server's operator can change that: {remedy}."
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from _signal import SIGKILL, pidfd_send_signal  # the C modules: the CLI's start-up is measured
 from _socket import AF_UNIX, SOCK_STREAM, socketpair
+from _thread import allocate_lock
 
 from ..errors import (
     LimitError,
@@ -31,6 +32,7 @@ TYPE_CHECKING = False  # typing is not imported at run time: start-up is measure
 if TYPE_CHECKING:
     from typing import Any
 
+    from .deadline import Deadline
     from .executor import OnOutput
     from .host import Host
 
@@ -109,13 +111,54 @@ def _line(line: Any) -> int | None:
     return line if isinstance(line, int) and not isinstance(line, bool) else None
 
 
-def _kill(pidfd: int) -> None:
+def _signal_kill(pidfd: int) -> None:
     try:
         pidfd_send_signal(pidfd, SIGKILL)
-    except ProcessLookupError:
-        pass
+    except ProcessLookupError:  # it has ended already
+        return
+
+
+def _kill(pidfd: int) -> None:
+    try:
+        _signal_kill(pidfd)
     finally:
         os.close(pidfd)
+
+
+class Cancel:
+    """Stops one run from another thread (an MCP client cancelled the call, or went away):
+    :meth:`cancel` kills the run's worker at once and passes its deadline, so a host call in
+    progress stops too, and the run ends with a ``cancelled`` error. Before the worker starts,
+    it is never started; once the run is over, cancelling does nothing."""
+
+    __slots__ = ("_deadline", "_lock", "_pidfd", "cancelled")
+
+    def __init__(self) -> None:
+        self._lock = allocate_lock()
+        self._pidfd: int | None = None
+        self._deadline: Deadline | None = None
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        with self._lock:
+            self.cancelled = True
+            if self._pidfd is not None:  # first: the worker must not report after this
+                _signal_kill(self._pidfd)
+            if self._deadline is not None:
+                self._deadline.cancel()
+
+    def _attach(self, pidfd: int, deadline: Deadline) -> None:
+        with self._lock:
+            self._pidfd, self._deadline = pidfd, deadline
+        if self.cancelled:  # cancelled while the worker was being forked
+            self.cancel()
+
+    def _detach(self) -> None:
+        with self._lock:  # before the pidfd is closed: it must not be signalled after
+            self._pidfd = self._deadline = None
+
+
+CANCELLED = ScriptError("cancelled", "the run was cancelled before it finished")
 
 
 class IsolatedExecutor:
@@ -136,9 +179,14 @@ class IsolatedExecutor:
         host: Host,
         limits: Limits | None = None,
         on_output: OnOutput | None = None,
+        cancel: Cancel | None = None,
     ) -> Execution:
+        """Run ``code`` in a fresh worker; ``cancel``, when given, can stop it from another
+        thread (see :class:`Cancel`)."""
         run = Run(host, limits, on_output)
         source, refused = run.source(code)
+        if refused is None and cancel is not None and cancel.cancelled:
+            refused = Outcome(False, error=CANCELLED)
         if refused is not None:
             return run.finish(refused, self.name)
         ours, theirs = socketpair(AF_UNIX, SOCK_STREAM)
@@ -154,11 +202,17 @@ class IsolatedExecutor:
             "deadline": run.deadline.at,
             "namespace": run.namespace,
         }
+        if cancel is not None:
+            cancel._attach(pidfd, run.deadline)
         try:
-            outcome, _ = converse(channel, request, run)
+            outcome, answered = converse(channel, request, run)
         finally:
+            if cancel is not None:
+                cancel._detach()
             _kill(pidfd)
             channel.close()
+        if not answered and cancel is not None and cancel.cancelled:
+            outcome = Outcome(False, error=CANCELLED)
         return run.finish(outcome, self.name)
 
     def close(self) -> None:

@@ -69,13 +69,23 @@ class Limits:
     def narrowed(self, **requested: float | int | None) -> Limits:
         """These limits lowered by a request; a request above a ceiling keeps the ceiling.
 
-        Used where an agent may choose its own limits: it can only ask for less.
+        Used where an agent may choose its own limits: it can only ask for less. Any positive
+        number is a fair request — one above the ceiling, however large (``inf`` too), keeps
+        the ceiling; what is not a positive number (``0``, ``-1``, ``nan``, ``"5"``) is refused.
         """
+        unknown = set(requested) - set(DEFAULTS)
+        if unknown:
+            raise UsageError(f"unknown limit {sorted(unknown)[0]!r}; known: {', '.join(DEFAULTS)}")
         merged = self.to_dict()
-        probe = Limits(**{k: v for k, v in requested.items() if v is not None})
         for name, value in requested.items():
-            if value is not None:
-                merged[name] = min(merged[name], getattr(probe, name))
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise UsageError(f"limit {name} must be a number, got {value!r}")
+            if not value > 0:  # nan too
+                raise UsageError(f"limit {name} must be a positive number, got {value!r}")
+            if value < merged[name]:
+                merged[name] = value
         return Limits(**merged)
 
     def to_dict(self) -> dict[str, float | int]:

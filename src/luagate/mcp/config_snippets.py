@@ -32,6 +32,51 @@ def serve_args(
     return args
 
 
+DEFAULT_HTTP_URL = "http://127.0.0.1:8765/mcp"
+"""Where ``luagate serve --http`` listens unless told otherwise."""
+
+NO_HTTP_FOR_DESKTOP = (
+    "--http does not work with --client claude-desktop: claude_desktop_config.json only "
+    "starts local servers over stdio, and it does not expand ${LUAGATE_MCP_TOKEN} in headers. "
+    "For Claude Desktop, let it start luagate over stdio: luagate mcp-config --client "
+    "claude-desktop (no --http, no token needed). A server it must reach over HTTP is added "
+    "in its settings as a connector, not in this file."
+)
+
+
+def check_http_url(url: str) -> str | None:
+    """Why ``url`` cannot be a server's address, or None when it can."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 (a bad port raises)
+    except ValueError:
+        return f"--http takes the server's URL; the port in {url!r} is not a number in 0-65535"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"--http takes the server's http:// or https:// URL, got {url!r}"
+    return None
+
+
+def http_serve_command(url: str, args: list[str], *, home: str | None = None) -> str:
+    """The shell line that starts the ``luagate serve --http`` an HTTP snippet connects to:
+    ``args`` (``serve`` and its options) with ``--http``, and ``--host``/``--port`` when
+    ``url`` (checked by :func:`check_http_url`) is not the default address. The server reads
+    its token from ``$LUAGATE_MCP_TOKEN``, as the client does."""
+    from urllib.parse import urlsplit
+
+    command = [*luagate_command(), args[0], "--http"]
+    parts = urlsplit(url)
+    if parts.scheme == "http":  # https: a proxy in front, whose address says nothing of ours
+        if parts.hostname != "127.0.0.1":
+            command += ["--host", str(parts.hostname)]
+        if (parts.port or 80) != 8765:
+            command += ["--port", str(parts.port or 80)]
+    command += args[1:]
+    env = f"LUAGATE_HOME={shlex.quote(os.path.abspath(home))} " if home else ""
+    return env + shlex.join(command)
+
+
 def snippet(
     client: str, args: list[str], *, http_url: str | None = None, home: str | None = None
 ) -> str:
@@ -40,6 +85,8 @@ def snippet(
     server must read (the one this command sees), passed in the server's environment."""
     command = luagate_command()
     if http_url is not None:
+        if client == "claude-desktop":
+            raise ValueError(NO_HTTP_FOR_DESKTOP)
         headers = {"Authorization": f"Bearer {TOKEN_PLACEHOLDER}"}
         if client == "claude-code":
             return (

@@ -33,27 +33,108 @@ def to_json(value: Any, indent: int | None = 2) -> str:
 
 
 def execution_text(envelope: dict[str, Any], limit: int = TEXT_LIMIT) -> str:
-    """An execution envelope as text: status, output, error with its line, result, calls."""
+    """An execution envelope as text: status, output, error with its line, result, calls.
+
+    Within ``limit`` bytes, what matters most survives: the status and the error whole (its
+    message up to a quarter of the room), then the return value and the calls made, and the
+    output in whatever room they leave (at least a quarter of it, when it is that long) — each
+    section cut, when it must be, at a character boundary with a visible marker.
+    """
     status = "succeeded" if envelope["success"] else "failed"
-    lines = [f"Script {status} in {envelope['duration_ms']:.1f} ms."]
+    head = [f"Script {status} in {envelope['duration_ms']:.1f} ms."]
     error = envelope.get("error")
     if error:
         where = f" (line {error['line']})" if error.get("line") is not None else ""
-        lines.append(f"Error [{error['type']}]{where}: {error['message']}")
-    output = envelope.get("output") or ""
-    if output:
-        marker = " (truncated by the output limit)" if envelope.get("output_truncated") else ""
-        lines += ["", f"Output{marker}:", output.rstrip("\n")]
-    if envelope["success"]:
-        lines += ["", "Return value:", to_json(envelope.get("result"))]
+        line = f"Error [{error['type']}]{where}: {error['message']}"
+        head.append(_fit(line, limit // 4))
+    output = (envelope.get("output") or "").rstrip("\n")
+    marker = " (truncated by the output limit)" if envelope.get("output_truncated") else ""
+    output_title = f"Output{marker}:"
+    result = to_json(envelope.get("result")) if envelope["success"] else None
     calls = envelope.get("calls") or []
+    call_lines = [_call_line(call) for call in calls]
+    calls_title = f"Calls made ({len(calls)}):"
+
+    # the room left once the fixed parts are in: the head, each section's title and the blank
+    # line before it, the newlines between lines
+    fixed = "\n".join(head)
+    if output:
+        fixed += f"\n\n{output_title}\n"
+    if result is not None:
+        fixed += "\n\nReturn value:\n"
     if calls:
-        lines += ["", f"Calls made ({len(calls)}):"]
-        for call in calls:
-            account = f" [{call['account']}]" if call.get("account") else ""
-            outcome = "ok" if call["ok"] else f"failed: {call.get('error')}"
-            lines.append(f"- {call['path']}{account} {outcome}, {call['duration_ms']:.1f} ms")
-    return truncate_utf8("\n".join(lines), limit)
+        fixed += f"\n\n{calls_title}\n"
+    room = max(limit - _size(fixed), 0)
+    wanted = [
+        _size(result) if result is not None else 0,
+        _size("\n".join(call_lines)),
+    ]
+    reserve = min(_size(output), room // 4)
+    result_room, calls_room = _share(wanted, room - reserve)
+    if result is not None:
+        result = _fit(result, result_room)
+    calls_text = _fit_lines(call_lines, calls_room)
+    output = _fit(output, room - (_size(result) if result is not None else 0) - _size(calls_text))
+
+    lines = list(head)
+    if output:
+        lines += ["", output_title, output]
+    if result is not None:
+        lines += ["", "Return value:", result]
+    if calls:
+        lines += ["", calls_title, calls_text]
+    return "\n".join(lines)
+
+
+def _call_line(call: dict[str, Any]) -> str:
+    account = f" [{call['account']}]" if call.get("account") else ""
+    outcome = "ok" if call["ok"] else f"failed: {call.get('error')}"
+    return f"- {call['path']}{account} {outcome}, {call['duration_ms']:.1f} ms"
+
+
+def _size(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+MARKER_ROOM = 80
+"""Bytes the truncation marker takes, at most (its two counts have up to 20 digits each)."""
+
+
+def _fit(text: str, room: int) -> str:
+    """``text`` in at most ``room`` bytes: whole, or cut with the marker."""
+    if _size(text) <= room:
+        return text
+    return truncate_utf8(text, max(room - MARKER_ROOM, 0))
+
+
+def _fit_lines(lines: list[str], room: int) -> str:
+    """Whole lines in at most ``room`` bytes, then how many more there are."""
+    text = "\n".join(lines)
+    if _size(text) <= room:
+        return text
+    kept: list[str] = []
+    used = MARKER_ROOM
+    for line in lines:
+        used += _size(line) + 1
+        if used > room:
+            break
+        kept.append(line)
+    more = len(lines) - len(kept)
+    return "\n".join(
+        [*kept, f"[… {more} more calls not shown; the structured content has them all]"]
+    )
+
+
+def _share(wanted: list[int], room: int) -> list[int]:
+    """``room`` shared among sections that want ``wanted`` bytes: a section that wants less
+    than an equal share gets it all, and the others share the rest equally."""
+    shares = [0] * len(wanted)
+    order = sorted(range(len(wanted)), key=lambda i: wanted[i])
+    left = max(room, 0)
+    for n, i in enumerate(order):
+        shares[i] = min(wanted[i], left // (len(order) - n))
+        left -= shares[i]
+    return shares
 
 
 def call_text(envelope: dict[str, Any], limit: int = TEXT_LIMIT) -> str:

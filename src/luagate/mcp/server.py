@@ -9,6 +9,7 @@ process from the isolated executor, killed at its deadline without touching the 
 from __future__ import annotations
 
 import functools
+import math
 
 import anyio
 import anyio.to_thread
@@ -17,6 +18,8 @@ from mcp.server.mcpserver.resources import FunctionResource
 from mcp_types import CallToolResult, Tool, ToolAnnotations
 
 from .. import __version__
+from ..errors import ValidationError
+from ..lua.isolated import Cancel
 from ..lua.limits import MIB, Limits
 from . import render
 from .tools import ToolDef, check_arguments, error_result, function_tools, text_result
@@ -73,7 +76,19 @@ class LuagateMCPServer(MCPServer):
         if tool is None:
             known = ", ".join(self.tool_defs)
             return error_result(f"Unknown tool {name!r}. Tools: {known}.")
-        return await anyio.to_thread.run_sync(tool.call, arguments, limiter=self._limiter)
+        # A call the client cancels (``notifications/cancelled``), or one in flight when it goes
+        # away (end of stdin), is cancelled here: a script's worker is killed at once, rather
+        # than left to run to its deadline while the thread is waited for; the thread then
+        # ends on its own, its result unsent.
+        cancel = Cancel() if tool.cancellable else None
+        try:
+            return await anyio.to_thread.run_sync(
+                tool.call, arguments, cancel, limiter=self._limiter, abandon_on_cancel=True
+            )
+        except anyio.get_cancelled_exc_class():
+            if cancel is not None:
+                cancel.cancel()
+            raise
 
 
 # -- the default tools ------------------------------------------------------------------------
@@ -201,19 +216,20 @@ def execute_lua_tool(gateway: Gateway, limits: Limits) -> ToolDef:
         "required": ["code"],
         "additionalProperties": False,
     }
-    writes = any(gateway.effective_policy(p.name).get("write") != "deny" for p in gateway.providers)
+    writes = can_write(gateway)
 
-    def run(arguments: dict[str, Any]) -> CallToolResult:
+    def run(arguments: dict[str, Any], cancel: Cancel | None = None) -> CallToolResult:
+        # ``inf`` (JSON 1e999) is above every ceiling, so it keeps the ceiling, as any larger
+        # number does — even where the schema says integer
+        unbounded = {n for n in _LIMIT_ARGS if _is_inf(arguments.get(n))}
+        arguments = {k: v for k, v in arguments.items() if k not in unbounded}
         check_arguments("execute_lua", schema, arguments)
-        requested = {
-            "timeout_s": arguments.get("timeout_s"),
-            "memory_bytes": None
-            if arguments.get("memory_mb") is None
-            else int(arguments["memory_mb"] * MIB),
-            "max_calls": arguments.get("max_calls"),
-            "output_bytes": arguments.get("output_bytes"),
-        }
-        execution = gateway.run_lua(arguments["code"], limits=limits.narrowed(**requested))
+        requested = {name: _limit_argument(name, arguments.get(name)) for name in _LIMIT_ARGS}
+        memory_mb = requested.pop("memory_mb")
+        requested["memory_bytes"] = None if memory_mb is None else memory_mb * MIB
+        execution = gateway.run_lua(
+            arguments["code"], limits=limits.narrowed(**requested), cancel=cancel
+        )
         envelope = execution.to_dict()
         return text_result(
             render.execution_text(envelope), envelope, is_error=not envelope["success"]
@@ -231,7 +247,37 @@ def execute_lua_tool(gateway: Gateway, limits: Limits) -> ToolDef:
         annotations=ToolAnnotations(
             read_only_hint=False, destructive_hint=writes, open_world_hint=True
         ),
+        cancellable=True,
     )
+
+
+def _is_inf(value: Any) -> bool:
+    return type(value) is float and value == math.inf
+
+
+def _limit_argument(name: str, value: Any) -> float | int | None:
+    """An optional limit argument of ``execute_lua``, checked where the schema cannot: what
+    passed it is a number above 0, or ``nan`` (above nothing, below nothing)."""
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        raise ValidationError(f"argument {name!r} must be a positive number, got nan")
+    if name == "memory_mb" and value < 1:
+        raise ValidationError(f"argument 'memory_mb' must be at least 1 (MiB), got {value:g}")
+    return value
+
+
+def can_write(gateway: Gateway) -> bool:
+    """Whether a script could change anything: some provider has write functions and its
+    policy, as this server applies it, lets them through — ``allow``, or ``ask`` with someone
+    to ask (a server alone has no one: ``ask`` refuses every call)."""
+    for provider in gateway.providers:
+        if not any(f.kind == "write" for f in provider.functions):
+            continue
+        rule = gateway.effective_policy(provider.name).get("write", "allow")
+        if rule == "allow" or (rule == "ask" and gateway.ask is not None):
+            return True
+    return False
 
 
 EXECUTION_SCHEMA: dict[str, Any] = {

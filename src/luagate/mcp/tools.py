@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from ..catalog.spec import FunctionSpec
     from ..gateway.gateway import Gateway
+    from ..lua.isolated import Cancel
 
 SEPARATOR = "__"
 """Between provider and function in a function tool's name: ``aircall__list_calls``."""
@@ -28,17 +29,26 @@ SEPARATOR = "__"
 class ToolDef:
     """One tool: what ``tools/list`` shows and what ``tools/call`` runs."""
 
-    __slots__ = ("annotations", "description", "input_schema", "name", "output_schema", "run")
+    __slots__ = (
+        "annotations",
+        "cancellable",
+        "description",
+        "input_schema",
+        "name",
+        "output_schema",
+        "run",
+    )
 
     def __init__(
         self,
         name: str,
         description: str,
         input_schema: dict[str, Any],
-        run: Callable[[dict[str, Any]], CallToolResult],
+        run: Callable[..., CallToolResult],
         *,
         output_schema: dict[str, Any] | None = None,
         annotations: ToolAnnotations | None = None,
+        cancellable: bool = False,
     ) -> None:
         self.name = name
         self.description = description
@@ -46,6 +56,9 @@ class ToolDef:
         self.output_schema = output_schema
         self.annotations = annotations
         self.run = run
+        # ``run(arguments, cancel)``: it takes a :class:`~luagate.lua.isolated.Cancel`, which
+        # the server fires when the client cancels the call or goes away
+        self.cancellable = cancellable
 
     def listing(self) -> Tool:
         return Tool(
@@ -56,9 +69,14 @@ class ToolDef:
             annotations=self.annotations,
         )
 
-    def call(self, arguments: dict[str, Any] | None) -> CallToolResult:
-        """Run the tool; every failure becomes a tool error naming the tool."""
+    def call(
+        self, arguments: dict[str, Any] | None, cancel: Cancel | None = None
+    ) -> CallToolResult:
+        """Run the tool; every failure becomes a tool error naming the tool. ``cancel`` reaches
+        a cancellable tool's ``run``."""
         try:
+            if self.cancellable:
+                return self.run(dict(arguments or {}), cancel)
             return self.run(dict(arguments or {}))
         except LuagateError as e:
             return error_result(f"{self.name}: {e.message}", {"type": e.type, "message": e.message})
