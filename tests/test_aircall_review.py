@@ -287,19 +287,23 @@ def test_a_post_answered_with_a_broken_body_says_it_was_carried_out(gateway, sim
 
 
 def test_a_post_step_of_an_update_that_failed_5xx_says_so_and_what_was_done(gateway, simulator):
-    simulator.faults.inject("error", path="/v1/contacts/5678/phone_details", status=500)
+    # one new number more than 5678 has: all of its own are rewritten in place (PUT), then
+    # the last new one is added (POST), which fails
+    have = len(simulator.company("acme").contacts[5678]["phone_numbers"])
+    simulator.faults.inject(
+        "error", path="/v1/contacts/5678/phone_details", method="POST", status=500
+    )
+    numbers = [{"label": "Home", "value": f"+336222222{i:02d}"} for i in range(have + 1)]
     message = failed(
         gateway.call(
             "aircall.update_contact",
-            {
-                "contact_id": 5678,
-                "information": "VIP",
-                "phone_numbers": [{"label": "Home", "value": "+33622222222"}],
-            },
+            {"contact_id": 5678, "information": "VIP", "phone_numbers": numbers},
         ),
         "upstream",
     )
-    assert NOT_RESENT + ". Already done before this failure: updated information" in message
+    done = ". Already done before this failure: updated information; changed"
+    assert NOT_RESENT + done in message
+    assert message.count("; changed ") == have
     assert len(requests_to(simulator, "/v1/contacts/5678/phone_details", "POST")) == 1
 
 

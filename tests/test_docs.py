@@ -139,3 +139,19 @@ def test_search_ranks_by_relevance():
     assert hits[0]["page"] == "aircall.create_contact"
     assert DOCS.search("") == []
     assert DOCS.search("zzzz-qqqq") == []
+
+
+def test_search_finds_nested_return_fields_below_the_functions_own_words():
+    # calls[].voicemail and calls[].missed_call_reason are documented on the call pages only
+    for query in ("voicemail", "missed", "missed call reason"):
+        hits = [h["page"] for h in DOCS.search(query)]
+        assert "aircall.list_calls" in hits and "aircall.get_call" in hits, (query, hits)
+    # phone_numbers[].label, a field inside a parameter's items, counts too
+    assert "aircall.create_contact" in [h["page"] for h in DOCS.search("label")]
+    # a nested field weighs less than a top-level returned field or a parameter
+    nested = next(h for h in DOCS.search("voicemail") if h["page"] == "aircall.list_calls")
+    top = next(h for h in DOCS.search("meta") if h["page"] == "aircall.list_calls")
+    param = next(h for h in DOCS.search("direction") if h["page"] == "aircall.list_calls")
+    assert nested["score"] < top["score"] < param["score"]
+    # and the function's own name still comes first
+    assert DOCS.search("list calls")[0]["page"].endswith(".list_calls")

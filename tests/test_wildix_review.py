@@ -304,6 +304,9 @@ def test_a_time_zone_offset_is_refused_before_any_request(gateway, simulator, na
         ("2026-11-19 08:30:00", "2026-11-19 08:30:00"),
         ("2026-11-19T08:30", "2026-11-19 08:30:00"),
         ("2026-11-19", "2026-11-19 00:00:00"),
+        ("0001-01-01", "0001-01-01 00:00:00"),  # four-digit years, as the PBX reads them
+        ("0999-12-31T23:59:59", "0999-12-31 23:59:59"),
+        ("0050-06-15 08:30", "0050-06-15 08:30:00"),
     ],
 )
 def test_local_date_times_are_sent_as_written(gateway, simulator, given, sent):

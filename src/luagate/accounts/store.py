@@ -13,7 +13,7 @@ import json
 import os
 import re
 
-from ..errors import SecretStoreError, UsageError
+from ..errors import NotConfiguredError, SecretStoreError, UsageError
 from .paths import luagate_home
 from .secrets import SecretBox, write_private
 
@@ -29,6 +29,10 @@ POLICY_VALUES = ("allow", "ask", "deny")
 DEFAULT_POLICY = {"read": "allow", "write": "ask"}
 ACCOUNT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 ENV_PREFIX = "LUAGATE_"
+BUILT_IN_ACCOUNT = "demo"
+"""The built-in account's name (the provider's simulator, while no account is configured):
+no configured account may take it."""
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class AccountStore:
@@ -40,6 +44,7 @@ class AccountStore:
         self.secrets = SecretBox(self.home, self.environ)
         self._config: dict[str, Any] | None = None
         self._env: dict[str, dict[str, dict[str, str]]] = {}  # environ is a snapshot: cache it
+        self._env_keys: dict[tuple[str, str, str], str] = {}  # (provider, account, field) → var
 
     # -- the file -----------------------------------------------------------------------------
 
@@ -66,6 +71,8 @@ class AccountStore:
                     config = json.loads(text)
                 except ValueError as e:
                     raise SecretStoreError(f"{path} is not valid JSON: {e}") from None
+                except RecursionError:
+                    raise SecretStoreError(f"{path} is not valid JSON: nested too deeply") from None
                 _check_shape(path, config)
                 self._config = config
         return self._config
@@ -106,6 +113,7 @@ class AccountStore:
                 if rest.endswith(suffix) and len(rest) > len(suffix):
                     account = rest[: -len(suffix)].lower()
                     found.setdefault(account, {})[field.name] = value
+                    self._env_keys[(spec.name, account, field.name)] = key
                     break
         return found
 
@@ -138,7 +146,11 @@ class AccountStore:
         return stored
 
     def credentials(self, spec: ProviderSpec, account: str) -> dict[str, str]:
-        """Decrypted, resolved credential fields of one account (only for making a call)."""
+        """Decrypted, resolved credential fields of one account (only for making a call).
+
+        A secret that no HTTP header can carry (blank, with whitespace, control characters or
+        non-ASCII characters) is a ``not_configured`` error naming where it comes from (the
+        stored field, or the environment variable), never its value."""
         values: dict[str, str] = {}
         for name, value in self.stored_fields(spec, account).items():
             where = f"{spec.name} account {account!r} field {name}"
@@ -150,7 +162,66 @@ class AccountStore:
                     continue  # reported as missing, with the variable's name, by the caller
                 value = self.environ[var]
             values[name] = str(value)
+        self.check_secrets(spec, account, values)
         return values
+
+    def _variable_of(self, spec: ProviderSpec, account: str, name: str) -> str | None:
+        """The environment variable a field's value comes from (``LUAGATE_*`` or an ``env:``
+        reference), if it does."""
+        if name in self._env_accounts(spec).get(account, {}):
+            return self._env_keys[(spec.name, account, name)]
+        value = self._provider(spec.name).get("accounts", {}).get(account, {}).get(name)
+        if isinstance(value, str) and value.startswith("env:"):
+            return value[4:]
+        return None
+
+    def check_plain_secrets(self, spec: ProviderSpec, account: str) -> None:
+        """:meth:`check_secrets` for the secrets that are not stored encrypted (the
+        environment's, ``env:`` references'): what a dry run checks, decrypting nothing."""
+        self.check_secrets(spec, account, self.plain_values(spec, account))
+
+    def plain_values(self, spec: ProviderSpec, account: str) -> dict[str, str]:
+        """The account's values that can be read without decrypting anything: the
+        environment's, ``env:`` references resolved (when their variable is set)."""
+        values = {}
+        for name, value in self.stored_fields(spec, account).items():
+            if isinstance(value, str) and value.startswith("env:"):
+                if value[4:] in self.environ:
+                    values[name] = self.environ[value[4:]]
+            elif isinstance(value, str):
+                values[name] = value
+        return values
+
+    def secret_trouble(
+        self, spec: ProviderSpec, account: str, values: dict[str, str]
+    ) -> tuple[str, str] | None:
+        """The first secret in ``values`` (resolved) that cannot be sent, as (what is wrong,
+        naming the field and where it comes from, never the value; the fix), or None."""
+        for field in spec.credentials:
+            value = values.get(field.name)
+            problem = secret_problem(value) if field.secret and value is not None else None
+            if problem is None:
+                continue
+            variable = self._variable_of(spec, account, field.name)
+            if variable is None:
+                where = "as stored"
+                fix = (
+                    f"luagate configure {spec.name} --account {account} --stdin-json"
+                    f' (reading {{"{field.name}": "..."}} on stdin)'
+                )
+            else:
+                where = f"from the environment variable {variable}"
+                fix = f"export {variable}=<{field.name}>"
+            return f"{field.name} ({where}) {problem}; {SECRET_RULE}", fix
+        return None
+
+    def check_secrets(self, spec: ProviderSpec, account: str, values: dict[str, str]) -> None:
+        """Refuse, as ``not_configured``, a secret in ``values`` that cannot be sent
+        (:meth:`secret_trouble`)."""
+        trouble = self.secret_trouble(spec, account, values)
+        if trouble is not None:
+            problem, fix = trouble
+            raise NotConfiguredError(f"{spec.name} account {account!r}: {problem}. To fix: {fix}")
 
     def missing_env_references(self, spec: ProviderSpec, account: str) -> list[tuple[str, str]]:
         """(field, variable) for each ``env:NAME`` reference whose variable is not set."""
@@ -189,6 +260,31 @@ class AccountStore:
         unset: list[str] | None = None,
     ) -> None:
         check_account_name(spec, account)
+        stored = self.stored_accounts(spec)
+        if account == BUILT_IN_ACCOUNT:
+            raise UsageError(
+                f"{BUILT_IN_ACCOUNT!r} is the name of {spec.name}'s built-in account (a simulated"
+                " company, used while no account is configured); give yours another name, such"
+                " as --account default"
+                + (
+                    f" (to remove the stored account {BUILT_IN_ACCOUNT!r}: luagate configure"
+                    f" {spec.name} --account {BUILT_IN_ACCOUNT} --delete)"
+                    if BUILT_IN_ACCOUNT in stored
+                    else ""
+                )
+            )
+        if not set_values and account not in stored:  # unsetting would only create it, empty
+            if account in self.accounts(spec):
+                raise UsageError(
+                    f"{spec.name} account {account!r} is defined only by environment variables"
+                    f" ({ENV_PREFIX}{spec.name.upper()}_{account.upper()}_<FIELD>): unset them"
+                    " there; nothing was changed"
+                )
+            known_accounts = ", ".join(self.accounts(spec)) or "none"
+            raise UsageError(
+                f"{spec.name} has no account {account!r} to unset fields of"
+                f" (accounts: {known_accounts}); nothing was changed"
+            )
         known = {c.name: c for c in spec.credentials}
         for name in [*(set_values or {}), *(unset or [])]:
             if name not in known:
@@ -196,10 +292,13 @@ class AccountStore:
                     f"{spec.name} has no credential field {name!r}; its fields are: "
                     + ", ".join(known)
                 )
-        fields = self._provider(spec.name, create=True)["accounts"].setdefault(account, {})
         for name, value in (set_values or {}).items():
             if not isinstance(value, str) or value == "":
                 raise UsageError(f"{spec.name} field {name} needs a non-empty text value")
+            if known[name].secret:
+                check_secret_value(spec, name, value)
+        fields = self._provider(spec.name, create=True)["accounts"].setdefault(account, {})
+        for name, value in (set_values or {}).items():
             if known[name].secret and not value.startswith("env:"):
                 fields[name] = {"encrypted": self.secrets.encrypt(value)}
             else:
@@ -265,6 +364,54 @@ class AccountStore:
             write_private(self.secrets.key_path, key.encode() + b"\n")
         self.secrets = SecretBox(self.home, self.environ)
         return len(plain)
+
+
+SECRET_RULE = (
+    "a secret is sent in an HTTP header, so it must be printable ASCII: no spaces, line breaks,"
+    " control or non-ASCII characters"
+)
+
+
+def secret_problem(value: str) -> str | None:
+    """What keeps a secret's value out of an HTTP header, in words that never quote it (nor
+    the character at fault, beyond its kind); None when it can be sent."""
+    if not value.strip():
+        return "is empty" if value == "" else "is blank"
+    for i, char in enumerate(value):
+        if "!" <= char <= "~":
+            continue
+        where = "at its start" if i == 0 else "at its end" if i == len(value) - 1 else "inside it"
+        names = {" ": "a space", "\t": "a tab", "\n": "a line feed (\\n)"}
+        names["\r"] = "a carriage return (\\r)"
+        if char in names:
+            kind = names[char]
+        elif char.isspace():
+            kind = "a non-ASCII space"
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            kind = f"a control character (U+{ord(char):04X})"
+        else:
+            kind = "a non-ASCII character"
+        return f"has {kind} {where}"
+    return None
+
+
+def check_secret_value(spec: ProviderSpec, name: str, value: str) -> None:
+    """Refuse, before it is stored, a secret field's value that could never be sent (or an
+    ``env:`` reference that names no variable); the message never includes the value."""
+    if value.startswith("env:"):
+        if not ENV_NAME.match(value[4:]):
+            raise UsageError(
+                f"{spec.name} field {name}: env: must be followed by an environment variable's"
+                " name (letters, digits and _, not starting with a digit), as in"
+                f" env:{spec.name.upper()}_{name.upper()}"
+            )
+        return
+    problem = secret_problem(value)
+    if problem is not None:
+        raise UsageError(
+            f"{spec.name} field {name}: the value given {problem}; {SECRET_RULE}"
+            " (nothing was stored; the value is not shown)"
+        )
 
 
 def check_account_name(spec: ProviderSpec, account: str) -> None:

@@ -6,19 +6,42 @@ import re
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
     from typing import Any
 
     from .docs import Docs
+    from .spec import Field, Param
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 # where a word appears, and how much that says about the page
-_WEIGHTS = {"name": 5.0, "title": 4.0, "summary": 2.0, "params": 1.5, "returns": 1.0, "body": 0.5}
+_WEIGHTS = {
+    "name": 5.0,
+    "title": 4.0,
+    "summary": 2.0,
+    "params": 1.5,
+    "returns": 1.0,
+    "nested": 0.75,  # a field inside a parameter or a returned value (calls[].voicemail)
+    "body": 0.5,
+}
 
 
 def tokens(text: str) -> list[str]:
     words = _TOKEN.findall(text.lower().replace("_", " "))
     # "calls" should find "call" and the reverse
     return [w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words]
+
+
+def _nested(shapes: Iterable[Field | Param]) -> Iterator[Field]:
+    """The fields inside parameters and returned values, at any depth: an object's fields, and
+    those of an array's items (the top-level ones are indexed on their own, with more weight)."""
+    pending = list(shapes)
+    while pending:
+        shape = pending.pop()
+        for field in getattr(shape, "fields", ()):  # a Param has only items
+            yield field
+            pending.append(field)
+        if shape.items is not None:
+            pending.append(shape.items)
 
 
 class SearchIndex:
@@ -40,6 +63,9 @@ class SearchIndex:
                     {
                         "params": " ".join(f"{x.name} {x.description}" for x in f.params),
                         "returns": " ".join(f"{x.name} {x.description}" for x in f.returns),
+                        "nested": " ".join(
+                            f"{x.name} {x.description}" for x in _nested([*f.params, *f.returns])
+                        ),
                         "body": f"{f.kind} {f.notes}",
                     },
                 )

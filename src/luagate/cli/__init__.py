@@ -109,15 +109,15 @@ def expand_shortcut(argv: list[str]) -> list[str]:
     if not argv or argv[0] not in PROVIDER_NAMES:
         if argv and not argv[0].startswith("-") and argv[0] not in COMMAND_MODULES:
             from ..suggest import close_matches
+            from .common import usage
 
+            # argparse would say "invalid choice" and list the commands but not the providers
             close = close_matches(argv[0], [*PROVIDER_NAMES, *COMMAND_MODULES], n=2, cutoff=0.6)
-            if close:  # argparse would list the commands but not the providers
-                from .common import usage
-
-                raise usage(
-                    f"unknown command {argv[0]!r}. Did you mean: {', '.join(close)}? Commands:"
-                    f" {', '.join(COMMAND_MODULES)}; providers: {', '.join(PROVIDER_NAMES)}"
-                )
+            guess = f" Did you mean: {', '.join(close)}?" if close else ""
+            raise usage(
+                f"unknown command {argv[0]!r}.{guess} Commands: {', '.join(COMMAND_MODULES)};"
+                f" providers: {', '.join(PROVIDER_NAMES)} (luagate --help)"
+            )
         return argv
     provider, rest = argv[0], argv[1:]
     if not rest or rest[0].startswith("-"):

@@ -1,10 +1,10 @@
 """``luagate call <provider.function> [JSON] [--param value ...]``: one call through the gateway.
 
-Arguments come from a JSON object (the JSON argument, ``-`` for stdin, or stdin when it is piped
-and no JSON argument is given), then ``--arg NAME=VALUE`` and the function's own parameters as
-kebab-case flags (``--per-page 10`` → ``per_page``), which override the JSON. Those flags are not
-declared to argparse: they are read here against the function's spec, and each value is coerced
-by the parameter's declared type (``--q 007`` stays the string ``"007"``).
+Arguments come from a JSON object (the JSON argument, ``-`` for stdin, or piped stdin when no
+argument at all is given and it has data), then ``--arg NAME=VALUE`` and the function's own
+parameters as kebab-case flags (``--per-page 10`` → ``per_page``), which override the JSON. Those
+flags are not declared to argparse: they are read here against the function's spec, and each value
+is coerced by the parameter's declared type (``--q 007`` stays the string ``"007"``).
 
 ``main()`` hands this command its tokens unparsed (argparse cannot take flags it does not know
 the names of in advance); ``add_parser`` only registers it for ``luagate --help``.
@@ -13,6 +13,7 @@ the names of in advance); ``add_parser`` only registers it for ``luagate --help`
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 
@@ -30,6 +31,8 @@ OWN_FLAGS = (
 )  # fmt: skip
 DEFAULT_TIMEOUT_S = 120.0
 """How long one call may take in all (rate-limit waits and retries included) unless --timeout."""
+_DECIMAL = re.compile(r"[+-]?[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?")
+"""A number as an integer flag may spell it: digits, a fraction, an exponent (ASCII only)."""
 BOOLEAN_WORDS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 USAGE = (
     "usage: luagate call PROVIDER.FUNCTION [JSON | -] [--PARAM VALUE ...] [--arg NAME=VALUE ...]\n"
@@ -42,7 +45,7 @@ read/write policy applies (--force bypasses only that), and the result is printe
 
 Arguments, later ones overriding earlier ones:
   JSON                a JSON object of arguments ('-' reads it from stdin; piped stdin is read
-                      when no JSON is given)
+                      only when no argument at all is given and it sends data)
   --PARAM VALUE       a parameter as a kebab-case flag: --per-page 10 sets per_page (also
                       --per-page=10); the value is coerced by the parameter's type; an array
                       takes a JSON array or repeated flags (--tags a --tags b)
@@ -129,12 +132,16 @@ def _coerce(param: Param | Field, raw: str, source: str, where: str) -> Any:
     if kind == "integer":
         text = raw.strip()
         digits = text[1:] if text[:1] in "+-" else text
-        if not digits.isascii() or not digits.isdigit():
-            raise _bad_value(source, f"{where}: {param.name} must be an integer, got {raw!r}")
-        return int(text)
-    if kind == "number":
-        import math
+        if digits.isascii() and digits.isdigit():
+            return int(text)
+        # a number with no fraction (5.0, 1e3) is an integer, as it is in JSON (validate.py)
+        from ..catalog.validate import _EXACT_FLOAT_INT
 
+        value = float(text) if _DECIMAL.fullmatch(text) else math.nan
+        if not (math.isfinite(value) and value.is_integer() and abs(value) <= _EXACT_FLOAT_INT):
+            raise _bad_value(source, f"{where}: {param.name} must be an integer, got {raw!r}")
+        return int(value)
+    if kind == "number":
         try:
             value = float(raw)
         except ValueError:
@@ -168,9 +175,11 @@ def _coerce(param: Param | Field, raw: str, source: str, where: str) -> Any:
 
 def _json_value(raw: str, source: str, name: str) -> Any:
     try:
-        return json.loads(raw)
+        return common.load_json(raw)
+    except common.JSONTooDeep as e:
+        raise common.usage(f"{source}: {name}: {e.msg}") from None
     except ValueError as e:
-        raise common.usage(f"{source}: {name} is not valid JSON ({e.msg}): {raw!r}") from None
+        raise common.usage(f"{source}: {name} is not valid JSON ({e.msg}): {raw[:80]!r}") from None
 
 
 def _add_flag(request: Request, param: Param, raw: str, source: str) -> None:
@@ -277,19 +286,81 @@ def parse(tokens: list[str], resolve: Any) -> Request:
     return request
 
 
+STDIN_GRACE_S = 0.5
+"""How long a call given no arguments waits for piped stdin to show data (or end) before it
+goes on without it: an agent's harness often leaves stdin open and silent. ``-`` waits."""
+
+
+def _stdin_ready(timeout: float) -> bool | None:
+    """Has stdin something to read (data, or its end) within ``timeout`` seconds? None when it
+    is no file descriptor (text in memory: reading it never blocks)."""
+    import select
+
+    try:
+        fd = sys.stdin.fileno()
+    except (AttributeError, ValueError, OSError):
+        return None
+    try:
+        return bool(select.select([fd], [], [], timeout)[0])
+    except (OSError, ValueError):  # closed
+        return False
+
+
+def _stdin_wanted(request: Request) -> bool:
+    """Should stdin be read though ``-`` was not given? Only when the call has no arguments at
+    all (no JSON, no flag, no ``--arg``), the function takes some, stdin is not a terminal, and
+    it has something to read (data, or its end) within :data:`STDIN_GRACE_S`: a call that has
+    its arguments, or takes none, never waits for stdin."""
+    assert request.spec is not None
+    if request.json_text is not None or request.flags or not request.spec.params:
+        return False
+    if sys.stdin is None or common.stdin_is_tty():  # None: no stdin at all
+        return False
+    if _stdin_ready(STDIN_GRACE_S) is False:
+        common.err(
+            "luagate call: stdin is open but sent nothing: going on without it (to read the"
+            " arguments from stdin, give - as the JSON argument)"
+        )
+        return False
+    return True
+
+
+def _note_unread_stdin() -> None:
+    """Say so when stdin already holds data that this call does not read (its arguments came
+    from the command line): never waiting for it, and reading one byte at most."""
+    import os
+
+    if common.stdin_is_tty() or not _stdin_ready(0):
+        return
+    try:
+        waiting = os.read(sys.stdin.fileno(), 1)
+    except (OSError, ValueError):
+        return
+    if waiting:
+        common.err(
+            "luagate call: stdin was not read: the arguments came from the command line (to"
+            " add a JSON object from stdin, give - as the JSON argument)"
+        )
+
+
 def _arguments(request: Request) -> dict[str, Any]:
-    """The JSON object (argument or stdin), then the flags over it."""
+    """The JSON object (argument, ``-`` for stdin, or piped stdin when nothing else was given),
+    then the flags over it."""
     text, source = request.json_text, "the JSON argument"
-    if text == "-" or (text is None and not common.stdin_is_tty()):
+    if text == "-" or _stdin_wanted(request):
         text, source = sys.stdin.read(), "stdin"
         if not text.strip():
             if request.json_text == "-":
                 raise common.usage("stdin is empty: expected a JSON object of arguments")
             text = None
+    elif request.spec is not None and (request.json_text is not None or request.flags):
+        _note_unread_stdin()
     args: dict[str, Any] = {}
     if text is not None:
         try:
-            data = json.loads(text)
+            data = common.load_json(text)
+        except common.JSONTooDeep as e:
+            raise common.usage(f"{source}: {e.msg}") from None
         except ValueError as e:
             message = f"{source} is not valid JSON ({e.msg}): {text[:80]!r}"
             pair = re.fullmatch(r"\s*([A-Za-z_][\w-]*)\s*[=:]\s*(.*?)\s*", text, re.S)
@@ -313,7 +384,7 @@ def _arguments(request: Request) -> dict[str, Any]:
 
 def _is_json(text: str) -> bool:
     try:
-        json.loads(text)
+        common.load_json(text)
     except ValueError:
         return False
     return True

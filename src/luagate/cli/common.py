@@ -126,6 +126,34 @@ def err(text: str) -> None:
     sys.stderr.flush()
 
 
+MAX_JSON_DEPTH = 100
+"""How deeply user-given JSON may nest: the limit a script's values have (``lua/sandbox.py``)."""
+
+
+class JSONTooDeep(ValueError):
+    """User-given JSON nested deeper than :data:`MAX_JSON_DEPTH` (``msg``: as JSONDecodeError)."""
+
+    msg = f"JSON nested too deeply: at most {MAX_JSON_DEPTH} levels of arrays and objects"
+
+
+def load_json(text: str) -> Any:
+    """``json.loads`` for JSON a user gave (an argument, stdin, a flag's value): nesting past
+    :data:`MAX_JSON_DEPTH` raises :class:`JSONTooDeep` (a ValueError, as malformed JSON's
+    error is), never a RecursionError from the parser or from whatever walks the value later."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise JSONTooDeep(JSONTooDeep.msg) from None
+    pending = [(value, 1)] if isinstance(value, dict | list) else []
+    while pending:  # the containers still to look into, each with its depth
+        item, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise JSONTooDeep(JSONTooDeep.msg)
+        children = item.values() if isinstance(item, dict) else item
+        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return value
+
+
 def table(headers: Iterable[str], rows: Iterable[Iterable[Any]], indent: str = "") -> str:
     """Plain aligned columns (rich's import costs more than these tables are worth)."""
     lines = [[str(c) for c in headers], *([str(c) for c in row] for row in rows)]
@@ -142,12 +170,15 @@ def one_line(text: str, width: int = 100) -> str:
     return line if len(line) <= width else line[: width - 3].rstrip() + "..."
 
 
-def report(error: LuagateError, *, json_mode: bool, prog: str = "luagate") -> int:
+def report(
+    error: LuagateError, *, json_mode: bool, prog: str = "luagate", exit_code: int = EXIT_FAILURE
+) -> int:
     """Print an error the way every command does; return its exit code.
 
-    Usage errors (exit 2) go to stderr as ``<prog>: error: ...``. Other failures (exit 1) go to
-    stderr as ``error[<type>]: <message>``. Under ``--json`` every error is also on stdout as
-    ``{"error": {...}}``, so a program always has one JSON value to read.
+    Usage errors (exit 2) go to stderr as ``<prog>: error: ...``. Other failures go to stderr as
+    ``error[<type>]: <message>``, with ``exit_code`` (1; 2 for an unknown function, which is a
+    usage error by its type's name, as ``luagate call`` reports it). Under ``--json`` every error
+    is also on stdout as ``{"error": {...}}``, so a program always has one JSON value to read.
     """
     if error.type == "usage":
         if json_mode:
@@ -158,7 +189,7 @@ def report(error: LuagateError, *, json_mode: bool, prog: str = "luagate") -> in
         emit_json({"error": error.to_dict()})
     else:
         err(f"error[{error.type}]: {error.message}")
-    return EXIT_FAILURE
+    return exit_code
 
 
 def port_number(text: str) -> int:

@@ -88,7 +88,9 @@ def _parse_set(items: list[str]) -> dict[str, str]:
 def _read_stdin_json() -> tuple[dict[str, str], list[str]]:
     text = sys.stdin.read()
     try:
-        data = json.loads(text) if text.strip() else {}
+        data = common.load_json(text) if text.strip() else {}
+    except common.JSONTooDeep as e:
+        raise common.usage(f"--stdin-json: {e.msg}") from None
     except ValueError as e:
         raise common.usage(f"--stdin-json: stdin is not valid JSON ({e.msg})") from None
     if not isinstance(data, dict):

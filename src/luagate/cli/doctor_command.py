@@ -94,6 +94,10 @@ def _check_account(
                     )
                 )
     problems += _unusable_values(store, spec, account, stored)
+    # a secret no HTTP header can carry, from the environment (stored ones: configure refuses)
+    trouble = store.secret_trouble(spec, account, store.plain_values(spec, account))
+    if trouble is not None:
+        problems.append(_problem(spec.name, account, *trouble))
     return problems
 
 

@@ -25,8 +25,11 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..catalog.schema import input_schema, output_schema
+    from ..errors import UnknownFunctionError
 
-    # did-you-mean → exit 1; a switched-off provider's schema is still the operator's to read
-    _, function = common.build_gateway().function(args.function, disabled=True)
+    try:  # a switched-off provider's schema is still the operator's to read
+        _, function = common.build_gateway().function(args.function, disabled=True)
+    except UnknownFunctionError as e:  # a usage error (exit 2), as for luagate call
+        return common.report(e, json_mode=args.json, exit_code=common.EXIT_USAGE)
     common.emit_json(output_schema(function) if args.output else input_schema(function))
     return common.EXIT_OK

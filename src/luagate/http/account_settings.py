@@ -128,8 +128,8 @@ def request_timeout(provider: str, text: str) -> float:
         value = 0.0
     if not 0 < value <= 3600:
         raise NotConfiguredError(
-            f"{provider} account field request_timeout must be a number of seconds (0 to 3600), "
-            f"got {text!r}"
+            f"{provider} account field request_timeout must be a number of seconds greater than"
+            f" 0 and at most 3600, got {text!r}"
         )
     return value
 

@@ -668,7 +668,22 @@ return function(dispatch, expired, settings)
       raise("unknown_name", host(OP_UNKNOWN, prefix, raw_tostring(key)), 2)
     end
   end
-  local function make_function(path)
+  local function make_function(path, kind)
+    if kind == "helper" then  -- a library function (docs.*): its arguments as one JSON array
+      return function(...)
+        local n = raw_select("#", ...)
+        local list = {}
+        for i = 1, n do
+          local value = raw_select(i, ...)
+          if value == nil then value = NULL end
+          list[i] = value
+        end
+        local text, kind_, message = try_encode(list, path, false, nil, true)
+        if not text then raise(kind_, message, 2) end
+        local value = host(OP_CALL, path, text)  -- not a tail call: errors name the script's line
+        return value
+      end
+    end
     return function(args, ...)
       if raw_select("#", ...) > 0 then
         raise("invalid_value", path .. " takes one argument (a table); got " .. (raw_select("#", ...) + 1), 2)
@@ -683,7 +698,7 @@ return function(dispatch, expired, settings)
     local t = {}
     for name, sub in raw_next, tree do
       local path = prefix .. "." .. name
-      if raw_type(sub) == "table" then t[name] = build(sub, path) else t[name] = make_function(path) end
+      if raw_type(sub) == "table" then t[name] = build(sub, path) else t[name] = make_function(path, sub) end
     end
     return raw_setmetatable(t, { __index = unknown_name(prefix), __metatable = false })
   end

@@ -36,7 +36,9 @@ if TYPE_CHECKING:
             ...
 
         def call(self, path: str, args: Any, deadline: Deadline) -> HostReply:
-            """Run one function. Raise a :class:`~luagate.errors.LuagateError` to fail it."""
+            """Run one function (``args``: a ``"call"`` leaf's one argument; a ``"helper"``
+            leaf's arguments as a list). Raise a :class:`~luagate.errors.LuagateError` to fail
+            it."""
             ...
 
 
@@ -111,7 +113,8 @@ class Bridge:
         self.limits = limits
         self.deadline = deadline
         self.calls: list[CallRecord] = []
-        # Leaves marked "helper" (e.g. docs.read) are library functions: not counted, not listed.
+        # Leaves marked "helper" (e.g. docs.read) are library functions: not counted, not listed;
+        # their arguments come as the list of those given (docs.search("x", 3): ["x", 3]).
         self.helpers = set(iter_paths(namespace, leaf="helper"))
 
     def call(self, path: str, args_json: bytes | str) -> Any:

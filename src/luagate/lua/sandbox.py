@@ -73,10 +73,15 @@ def _text(data: bytes | None) -> str:
     return "" if data is None else data.decode("utf-8", "replace")
 
 
+def _leaf(value: Any) -> bytes:
+    return b"helper" if value == "helper" else b"call"
+
+
 def _lua_strings(tree: Namespace) -> dict[bytes, Any]:
-    # an "unavailable:" leaf becomes nothing in Lua: asking for it gets its explanation
+    # an "unavailable:" leaf becomes nothing in Lua: asking for it gets its explanation; a
+    # "helper" sends all its arguments (a list), a call its one table
     return {
-        k.encode(): _lua_strings(v) if isinstance(v, dict) else b"function"
+        k.encode(): _lua_strings(v) if isinstance(v, dict) else _leaf(v)
         for k, v in tree.items()
         if unavailable(v) is None
     }

@@ -373,7 +373,8 @@ def _pbx_time(value: str, name: str, end_of_day: bool) -> str:
     instant = parse_instant(value, where=where, name=name)  # checks the form
     text = value.strip()
     if is_date_only(text):
-        return instant.strftime("%Y-%m-%d") + (" 23:59:59" if end_of_day else " 00:00:00")
+        day = f"{instant.year:04d}-{instant.month:02d}-{instant.day:02d}"  # %Y: no zeros
+        return day + (" 23:59:59" if end_of_day else " 00:00:00")
     try:
         wall = datetime.fromisoformat(text.replace("z", "Z"))
     except ValueError:
@@ -388,7 +389,7 @@ def _pbx_time(value: str, name: str, end_of_day: bool) -> str:
             " luagate cannot know before the call (each call's `timezone` field shows it): write"
             " the date-time as the PBX's clock reads it"
         )
-    return wall.strftime("%Y-%m-%d %H:%M:%S")
+    return f"{wall.year:04d}-" + wall.strftime("%m-%d %H:%M:%S")  # %Y pads no year below 1000
 
 
 CLIENT = WildixClient()
