@@ -82,18 +82,21 @@ def test_a_runaway_script_never_blocks_the_others(served: tuple[HTTPServer, str]
     finished: dict[str, float] = {}
     results: dict[str, object] = {}
 
+    ended: dict[str, float] = {}
+
     async def run(label: str, code: str, limits: dict[str, float] | None = None) -> None:
         async with http_session(server.url, token) as session:
             started = time.perf_counter()
             result = await session.call_tool("execute_lua", {"code": code, **(limits or {})})
-            finished[label] = time.perf_counter() - started
+            ended[label] = time.perf_counter()
+            finished[label] = ended[label] - started
             results[label] = result
 
     async def main() -> None:
         with anyio.fail_after(40):
             await run("warm-up", NORMAL)  # the demo simulators are built on first use
             async with anyio.create_task_group() as tg:
-                tg.start_soon(run, "runaway", "while true do end", {"timeout_s": 4})
+                tg.start_soon(run, "runaway", "while true do end", {"timeout_s": 6})
                 await anyio.sleep(0.5)
                 for i in range(3):
                     tg.start_soon(run, f"normal-{i}", NORMAL)
@@ -105,7 +108,7 @@ def test_a_runaway_script_never_blocks_the_others(served: tuple[HTTPServer, str]
     for i in range(3):
         normal = results[f"normal-{i}"]
         assert not normal.is_error, text_of(normal)
-        # done while the runaway still runs (its limit is 4 s): it never waited for it
-        assert finished[f"normal-{i}"] < 3.5, finished
-    assert finished["runaway"] >= 4
+        # done while the runaway still ran (its limit is 6 s): it never waited for it
+        assert ended[f"normal-{i}"] < ended["runaway"], finished
+    assert finished["runaway"] >= 6
     assert results["after"].structured_content["result"] == 1
