@@ -201,16 +201,18 @@ def _number(n: float) -> str:
     return str(int(n)) if float(n).is_integer() else str(n)
 
 
+def exact_integer(value: float) -> int | None:
+    """The integer a float stands for exactly (``5.0`` → 5), or None (``5.5``, ``1e30``, inf)."""
+    if math.isfinite(value) and value.is_integer() and abs(value) <= _EXACT_FLOAT_INT:
+        return int(value)
+    return None
+
+
 def _check_type(where: str, name: str, shape: Param | Field, value: Any) -> Any:
     kind = shape.type
     ok = True
     if kind == "integer":
-        if (
-            isinstance(value, float)
-            and math.isfinite(value)
-            and value.is_integer()
-            and abs(value) <= _EXACT_FLOAT_INT
-        ):
+        if isinstance(value, float) and exact_integer(value) is not None:
             value = int(value)  # Lua numbers cross as floats; 1e30 is no exact integer
         ok = isinstance(value, int) and not isinstance(value, bool)
     elif kind == "number":

@@ -135,12 +135,12 @@ def _coerce(param: Param | Field, raw: str, source: str, where: str) -> Any:
         if digits.isascii() and digits.isdigit():
             return int(text)
         # a number with no fraction (5.0, 1e3) is an integer, as it is in JSON (validate.py)
-        from ..catalog.validate import _EXACT_FLOAT_INT
+        from ..catalog.validate import exact_integer
 
-        value = float(text) if _DECIMAL.fullmatch(text) else math.nan
-        if not (math.isfinite(value) and value.is_integer() and abs(value) <= _EXACT_FLOAT_INT):
+        number = exact_integer(float(text)) if _DECIMAL.fullmatch(text) else None
+        if number is None:
             raise _bad_value(source, f"{where}: {param.name} must be an integer, got {raw!r}")
-        return int(value)
+        return number
     if kind == "number":
         try:
             value = float(raw)
