@@ -12,7 +12,7 @@ from test_spec_reference import (
     parse_rendered,
 )
 
-from luagate.catalog.docs import Docs
+from luagate.catalog.docs import RATE_LIMIT_HEADING, Docs
 from luagate.catalog.schema import input_schema, output_schema
 from luagate.errors import UnknownFunctionError
 from luagate.providers.registry import provider_specs
@@ -85,10 +85,11 @@ def test_examples(layout, ours, ref):
 @pytest.mark.parametrize(("layout", "ours", "ref"), CASES)
 def test_sections_and_returns(layout, ours, ref):
     titles = [t for t, _ in ours.sections]
-    # every function documents what it returns, then (when it has any) how it maps onto the API
-    assert titles[-1] == "Returns" or titles[-2:] == ["Returns", "Notes"]
+    # every function documents what it returns, the requests a call makes, then (when it has
+    # any) how it maps onto the API
+    assert titles[-3:] == ["Returns", "Requests", "Notes"] or titles[-2:] == ["Returns", "Requests"]
     if layout == "markdown":
-        added = ("Returns", "Notes")
+        added = ("Returns", "Requests", "Notes")
         assert [s for s in ours.sections if s[0] not in added] == ref.sections
 
 
@@ -98,7 +99,8 @@ def test_multi_account_section_matches_the_reference():
         line for line in reference[reference.index("## Multi-Account Usage") :].splitlines() if line
     ]
     page = DOCS.read("aircall")
-    ours = [line for line in page[page.index("## Multi-Account Usage") :].splitlines() if line]
+    section = page[page.index("## Multi-Account Usage") : page.index(RATE_LIMIT_HEADING)]
+    ours = [line for line in section.splitlines() if line]
     assert ours == expected
 
 
@@ -155,3 +157,35 @@ def test_search_finds_nested_return_fields_below_the_functions_own_words():
     assert nested["score"] < top["score"] < param["score"]
     # and the function's own name still comes first
     assert DOCS.search("list calls")[0]["page"].endswith(".list_calls")
+
+
+def test_function_pages_give_the_requests_and_the_provider_budget():
+    for provider in provider_specs():
+        for f in provider.functions:
+            page = DOCS.read(f.full_name)
+            requests = page.split("\n## Requests\n", 1)[1].split("\n## ", 1)[0]
+            assert f.requests in requests
+            assert provider.rate_limit.splitlines()[0] in requests, f.full_name
+        page = DOCS.read(provider.name)
+        assert page.rstrip().endswith(provider.rate_limit.rstrip())
+    assert "120 requests a minute" in DOCS.read("aircall.get_call")
+
+
+def test_returns_with_nullable_fields_say_null_is_json_null():
+    assert "`v ~= json.null`" in DOCS.read("aircall.list_calls")  # missed_call_reason, ...
+    assert "`v ~= json.null`" not in DOCS.read("aircall.get_current_user")  # nothing nullable
+
+
+@pytest.mark.parametrize(
+    ("query", "page"),
+    [
+        ("who am I", "aircall.get_current_user"),
+        ("who am I", "wildix.get_current_user"),
+        ("missed calls yesterday", "aircall.list_calls"),
+        ("missed calls", "wildix.list_calls"),
+        ("rate limit 429", "aircall"),
+        ("find contact by phone", "aircall.list_contacts"),
+    ],
+)
+def test_search_finds_pages_by_the_words_agents_use(query, page):
+    assert page in [r["page"] for r in DOCS.search(query, 3)]

@@ -126,7 +126,7 @@ def parse_markdown(text: str) -> list[RefFunction]:
     functions = []
     for chunk in re.split(r"^## ", markdown, flags=re.M)[1:]:
         name, *rest = chunk.splitlines()
-        if name == "Multi-Account Usage":
+        if name in ("Multi-Account Usage", "Requests and rate limit"):  # not functions
             continue
         parts = re.split(r"^### ", "\n".join(rest), flags=re.M)
         description = "\n".join(line for line in parts[0].splitlines() if line)

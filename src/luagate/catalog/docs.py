@@ -43,8 +43,9 @@ def _field_rows(fields: tuple[Field, ...], prefix: str = "") -> list[str]:
     return rows
 
 
-def function_sections(f: FunctionSpec, heading: str = "##") -> list[str]:
-    """The markdown of one function, with headings one level under ``heading``."""
+def function_sections(f: FunctionSpec, heading: str = "##", rate_limit: str = "") -> list[str]:
+    """The markdown of one function, with headings one level under ``heading``; ``rate_limit``
+    (the provider's budget) follows the function's own requests."""
     sub = heading + "#"
     out = [f"{heading} {f.name}", "", f.description, ""]
     if f.params or not f.description.endswith("No parameters required."):
@@ -74,9 +75,33 @@ def function_sections(f: FunctionSpec, heading: str = "##") -> list[str]:
         ]
         out += _field_rows(f.returns)
         out.append("")
+        if _has_null(f.returns):
+            out += [NULL_NOTE, ""]
+    if f.requests:
+        out += [f"{sub} Requests", "", f.requests, ""]
+        if rate_limit:
+            out += [rate_limit, ""]
     if f.notes:
         out += [f"{sub} Notes", "", f.notes, ""]
     return out
+
+
+RATE_LIMIT_HEADING = "## Requests and rate limit"
+"""The provider page's last section (after the reference's own structure)."""
+
+NULL_NOTE = (
+    "A field shown as null holds `json.null` in Lua, which is truthy: test it with"
+    " `v ~= json.null` (`if v then` is true for null too)."
+)
+
+
+def _has_null(fields: tuple[Field, ...]) -> bool:
+    for f in fields:
+        if f.nullable or _has_null(f.fields):
+            return True
+        if f.items is not None and _has_null((f.items,)):
+            return True
+    return False
 
 
 def multi_account_section(p: ProviderSpec) -> list[str]:
@@ -108,11 +133,13 @@ def provider_markdown(p: ProviderSpec) -> str:
         out += function_sections(f)
         out += ["---", ""]
     out += multi_account_section(p)
+    if p.rate_limit:
+        out += ["", RATE_LIMIT_HEADING, "", p.rate_limit]
     return "\n".join(out) + "\n"
 
 
-def function_markdown(f: FunctionSpec) -> str:
-    lines = function_sections(f, heading="#")
+def function_markdown(f: FunctionSpec, rate_limit: str = "") -> str:
+    lines = function_sections(f, heading="#", rate_limit=rate_limit)
     lines[0] = f"# {f.full_name}"
     call = f"app.integrations.{f.provider}.{f.name}"
     lines[1:1] = ["", f"`{call}({{...}})` — a **{f.kind}** function."]
@@ -158,7 +185,8 @@ class Docs:
         if name in self._providers:
             return provider_markdown(self._providers[name])
         if name in self._functions:
-            return function_markdown(self._functions[name])
+            f = self._functions[name]
+            return function_markdown(f, self._providers[f.provider].rate_limit)
         trimmed = name.removeprefix("app.integrations.")
         if trimmed != name:
             return self.read(trimmed)

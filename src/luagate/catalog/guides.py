@@ -191,9 +191,14 @@ end""",
     (
         "aircall",
         "Use two accounts",
-        """local sales = app.integrations.aircall.sales.list_users({})
-local support = app.integrations.aircall.support.list_users({})
-print(#sales.users + #support.users .. " users in both companies")""",
+        """-- needs two configured accounts, here named sales and support (docs.read("context")
+-- lists yours); without them this says so instead of stopping the script
+local ok, err = pcall(function()
+  local sales = app.integrations.aircall.sales.list_users({})
+  local support = app.integrations.aircall.support.list_users({})
+  print(#sales.users + #support.users .. " users in both companies")
+end)
+if not ok then print("skipped: " .. tostring(err)) end""",
     ),
     (
         "wildix",

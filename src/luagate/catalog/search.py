@@ -18,6 +18,7 @@ _WEIGHTS = {
     "name": 5.0,
     "title": 4.0,
     "summary": 2.0,
+    "keywords": 2.0,  # a spec's search words: what agents ask for in words the page may not use
     "params": 1.5,
     "returns": 1.0,
     "nested": 0.75,  # a field inside a parameter or a returned value (calls[].voicemail)
@@ -52,9 +53,8 @@ class SearchIndex:
         for name, guide in GUIDES.items():
             self._add(name, guide.title, guide.summary, {"body": guide.render(docs)})
         for p in docs.providers:
-            self._add(
-                p.name, p.title, p.description, {"body": " ".join(f.name for f in p.functions)}
-            )
+            body = " ".join([*(f.name for f in p.functions), p.rate_limit])
+            self._add(p.name, p.title, p.description, {"body": body})
             for f in p.functions:
                 self._add(
                     f.full_name,
@@ -66,7 +66,8 @@ class SearchIndex:
                         "nested": " ".join(
                             f"{x.name} {x.description}" for x in _nested([*f.params, *f.returns])
                         ),
-                        "body": f"{f.kind} {f.notes}",
+                        "keywords": f.keywords,
+                        "body": f"{f.kind} {f.notes} {f.requests}",
                     },
                 )
 

@@ -164,11 +164,13 @@ class FunctionSpec(_Frozen):
     __slots__ = (
         "description",
         "examples",
+        "keywords",
         "kind",
         "name",
         "notes",
         "params",
         "provider",
+        "requests",
         "returns",
         "sections",
     )
@@ -182,6 +184,11 @@ class FunctionSpec(_Frozen):
     examples: tuple[Example, ...]
     sections: tuple[Section, ...]
     notes: str
+    requests: str
+    """How many HTTP requests one call makes (they count against the provider's budget)."""
+    keywords: str
+    """Words an agent may search with that the page does not use (``"me whoami"``); indexed
+    for :func:`luagate.catalog.docs.Docs.search`, not shown."""
 
     def __init__(
         self,
@@ -195,6 +202,8 @@ class FunctionSpec(_Frozen):
         examples: tuple[Example, ...] = (),
         sections: tuple[Section, ...] = (),
         notes: str = "",
+        requests: str = "",
+        keywords: str = "",
     ) -> None:
         if kind not in KINDS:
             raise ValueError(f"{provider}.{name}: kind must be read or write, got {kind!r}")
@@ -211,6 +220,8 @@ class FunctionSpec(_Frozen):
             examples=tuple(examples),
             sections=tuple(sections),
             notes=notes.strip("\n"),
+            requests=requests.strip("\n"),
+            keywords=keywords,
         )
 
     @property
@@ -254,6 +265,7 @@ class ProviderSpec(_Frozen):
         "multi_account_accounts",
         "multi_account_function",
         "name",
+        "rate_limit",
         "title",
     )
 
@@ -265,6 +277,9 @@ class ProviderSpec(_Frozen):
     functions: tuple[FunctionSpec, ...]
     multi_account_function: str
     multi_account_accounts: tuple[str, ...]
+    rate_limit: str
+    """The provider's request budget and what luagate does at it (markdown), shown on the
+    provider's page and under each function's requests."""
 
     def __init__(
         self,
@@ -277,6 +292,7 @@ class ProviderSpec(_Frozen):
         functions: tuple[FunctionSpec, ...],
         multi_account_function: str = "function_name",
         multi_account_accounts: tuple[str, ...] = ("sales", "support"),
+        rate_limit: str = "",
     ) -> None:
         known = {c.name for c in credentials}
         for group in credential_sets:
@@ -295,6 +311,7 @@ class ProviderSpec(_Frozen):
             functions=tuple(functions),
             multi_account_function=multi_account_function,
             multi_account_accounts=tuple(multi_account_accounts),
+            rate_limit=rate_limit.strip("\n"),
         )
 
     def function(self, name: str) -> FunctionSpec | None:

@@ -392,8 +392,9 @@ def _is_json(text: str) -> bool:
 
 def function_help(spec: FunctionSpec) -> str:
     lines = [
-        f"usage: luagate call {spec.full_name} [JSON | -] [--PARAM VALUE ...] [--account NAME]",
-        "                    [--dry-run] [--force] [--json]",
+        f"usage: luagate call {spec.full_name} [JSON | -] [--PARAM VALUE ...]"
+        " [--arg NAME=VALUE ...]",
+        "                    [--account NAME] [--dry-run] [--force] [--timeout SECONDS] [--json]",
         "",
         f"{spec.full_name} — a {spec.kind} function. {spec.description}",
         "",

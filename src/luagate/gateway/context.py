@@ -47,7 +47,11 @@ def _accounts(gateway: Gateway, provider: ProviderSpec) -> str:
     if not names:
         return "none: calls fail with `not_configured`"
     if gateway.is_demo(provider, names[0]):
-        return "`demo` only: luagate's built-in simulator (sample data, not a real company)"
+        return (
+            "`demo` only: luagate's built-in simulator (sample data, not a real company; what"
+            " a write changes lasts only as long as this luagate process: one `luagate lua` or"
+            " `luagate call` run, or a `luagate serve` until it stops)"
+        )
     default = gateway.store.default_account(provider, names)
     shown = [f"`{n}` (default)" if n == default else f"`{n}`" for n in names]
     return ", ".join(shown)

@@ -139,11 +139,14 @@ _CALL = (
     ),
 )
 
-_LABELLED = (
-    Field("id", "integer", "id of this entry"),
-    Field("label", "string", 'free label, e.g. "Work" or "Mobile"'),
-    Field("value", "string", "the phone number or email address"),
-)
+
+def _labelled(what: str) -> tuple[Field, ...]:
+    return (
+        Field("id", "integer", "id of this entry"),
+        Field("label", "string", 'free label, e.g. "Work" or "Mobile"'),
+        Field("value", "string", what),
+    )
+
 
 _CONTACT = (
     Field("id", "integer", "contact id"),
@@ -157,13 +160,15 @@ _CONTACT = (
         "phone_numbers",
         "array",
         "the contact's phone numbers",
-        items=Field("phone_number", "object", "a labelled phone number", fields=_LABELLED),
+        items=Field(
+            "phone_number", "object", "a labelled phone number", fields=_labelled("the number")
+        ),
     ),
     Field(
         "emails",
         "array",
         "the contact's email addresses",
-        items=Field("email", "object", "a labelled email address", fields=_LABELLED),
+        items=Field("email", "object", "a labelled email address", fields=_labelled("the address")),
     ),
     Field("created_at", "integer", "when the contact was created, in UNIX seconds"),
     Field("updated_at", "integer", "when the contact was last changed, in UNIX seconds"),
@@ -206,52 +211,69 @@ _NUMBER = (
     ),
 )
 
-_META = Field(
+_PAGE_META = (
+    Field("count", "integer", "number of items on this page"),
+    Field(
+        "total",
+        "integer",
+        "number of items on all pages (null when luagate filtered the list and stopped"
+        " reading before its end; see Notes)",
+        nullable=True,
+    ),
+    Field("current_page", "integer", "number of this page, from 1"),
+    Field("per_page", "integer", "items per page"),
+    Field(
+        "next_page_link",
+        "string",
+        "API URL of the next page; null on the last page",
+        nullable=True,
+    ),
+    Field(
+        "previous_page_link",
+        "string",
+        "API URL of the previous page; null on the first page",
+        nullable=True,
+    ),
+)
+
+
+def _meta(filter_param: str) -> Field:
+    """A list's ``meta``, with the fields luagate adds when it filters on ``filter_param``."""
+    return Field(
+        "meta",
+        "object",
+        "pagination of this list",
+        fields=(
+            *_PAGE_META,
+            Field(
+                "has_more",
+                "boolean",
+                f"only when luagate filtered the list on `{filter_param}` (see Notes): whether"
+                " another page exists",
+                nullable=True,
+            ),
+            Field(
+                "scanned",
+                "integer",
+                f"only when luagate filtered the list on `{filter_param}`: how many records it"
+                " read to build this page",
+                nullable=True,
+            ),
+            Field(
+                "filtered_by",
+                "string",
+                f'only when luagate filtered the list: `"{filter_param}"`',
+                nullable=True,
+            ),
+        ),
+    )
+
+
+_WHOLE_LIST_META = Field(
     "meta",
     "object",
-    "pagination of this list",
-    fields=(
-        Field("count", "integer", "number of items on this page"),
-        Field(
-            "total",
-            "integer",
-            "number of items on all pages (null when luagate filtered the list and stopped"
-            " reading before its end; see Notes)",
-            nullable=True,
-        ),
-        Field("current_page", "integer", "number of this page, from 1"),
-        Field("per_page", "integer", "items per page"),
-        Field(
-            "next_page_link",
-            "string",
-            "API URL of the next page; null on the last page",
-            nullable=True,
-        ),
-        Field(
-            "previous_page_link",
-            "string",
-            "API URL of the previous page; null on the first page",
-            nullable=True,
-        ),
-        Field(
-            "has_more",
-            "boolean",
-            "only when luagate filtered the list (see Notes): whether another page exists",
-            nullable=True,
-        ),
-        Field(
-            "scanned",
-            "integer",
-            "only when luagate filtered the list: how many records it read to build this page",
-            nullable=True,
-        ),
-        Field(
-            "filtered_by",
-            "string",
-            'only when luagate filtered the list: the parameter it filtered on ("number_id", "q")',
-            nullable=True,
-        ),
-    ),
+    "pagination, describing the whole list (every page is read)",
+    fields=_PAGE_META,
 )
 
 # --- Parameters shared by several functions ---------------------------------------------------
@@ -339,6 +361,16 @@ SPEC = ProviderSpec(
     credential_sets=(("api_id", "api_token"), ("access_token",)),
     multi_account_function="function_name",
     multi_account_accounts=("sales", "support"),
+    rate_limit="""
+Aircall allows a company **120 requests a minute** (its documented budget, shared by every API key
+of the company; an account's `rate_limit` field sets another, e.g. `"60/min"`). luagate counts
+every request it sends for the account, across every script it is running, and when the budget
+is spent it waits before sending, within the script's time limit: the wait shows in the run's
+`meta.rate_limited_ms` and in each call's record. If the next request could go only after the
+script's deadline, the call fails at once with a `rate_limited` error saying when it could go. A
+429 answer from Aircall is waited out the same way. So 130 `get_call`s in a row take more than a
+minute: one `list_calls` page brings up to 50 calls with the same fields.
+""",
     functions=(
         FunctionSpec(
             "aircall",
@@ -378,7 +410,7 @@ SPEC = ProviderSpec(
                     "the calls on this page",
                     items=Field("call", "object", "a call", fields=_CALL),
                 ),
-                _META,
+                _meta("number_id"),
             ),
             examples=(
                 Example(
@@ -400,6 +432,9 @@ end
   is that one day); luagate sends them to Aircall as UNIX seconds, as its API requires (an ISO
   string there would silently match nothing). Both ends are inclusive and filter on the call's
   start.
+- A date-time without a UTC offset (`"2026-01-31T08:30:00"`) is read as UTC, not as the
+  machine's local time. To build one from the clock, write it in UTC, with the `!`:
+  `os.date("!%Y-%m-%dT%H:%M:%SZ", t)`, or pass UNIX seconds (`os.time()` arithmetic) directly.
 - `order` is always sent (default `"desc"`, newest first; Aircall's own default is oldest first).
 - Aircall's plain call list has no filters, so with `direction`, `user_id` or `tags` luagate calls
   Aircall's call search (`/v1/calls/search`). `tags` takes tag ids or tag names (names are looked
@@ -419,7 +454,15 @@ end
 - `from`/`to` on a call are derived by luagate: for an inbound call `from` is the caller
   (`raw_digits`; absent, so nil in Lua, when the caller is anonymous) and `to` the Aircall
   number's `digits`; outbound is the reverse. Every field Aircall sends is kept.
+- A missed call is an inbound call with a `missed_call_reason` (`answered_at` is null); test it
+  with `call.missed_call_reason ~= json.null`.
 """,
+            requests="""
+One request: `GET /v1/calls`, or `GET /v1/calls/search` with `direction`, `user_id` or `tags`.
+Tag names add the account's tag list (one request per 50 tags, remembered for a minute). With
+`number_id`, one request per page of 50 calls read, at most 20.
+""",
+            keywords="missed unanswered abandoned inbound outbound today yesterday history",
         ),
         FunctionSpec(
             "aircall",
@@ -452,6 +495,7 @@ print("Duration: " .. call.duration .. "s, Status: " .. call.status)
   `list_calls`; every field Aircall sends is kept.
 - An unknown `call_id` is a `not_found` error.
 """,
+            requests="One request: `GET /v1/calls/:id`.",
         ),
         FunctionSpec(
             "aircall",
@@ -475,7 +519,7 @@ print("Duration: " .. call.duration .. "s, Status: " .. call.status)
                     "the contacts on this page",
                     items=Field("contact", "object", "a contact", fields=_CONTACT),
                 ),
-                _META,
+                _meta("q"),
             ),
             examples=(
                 Example(
@@ -502,8 +546,19 @@ end
   case). It reads at most 1,000 contacts; if that does not fill the page, the call fails with a
   clear message. Name matches carry `meta.has_more`, `meta.scanned`, and a `meta.total` that is
   null unless every contact was read.
+- A phone number is matched whole, in international form, as Aircall stores it:
+  `"+33 7 92 17 68 93"`, `"+33792176893"` and `"0033792176893"` find the same contact, but a
+  national form (`"07 92 17 68 93"`) or part of a number finds nothing (an empty list, not an
+  error). A call's `raw_digits` is already in international form.
+- Contacts come newest first by default (`order = "desc"`, by creation date; Aircall's own
+  default is oldest first, so `order` is always sent).
 - Only contacts shared with the company are visible through Aircall's API.
 """,
+            requests="""
+One request: `GET /v1/contacts`, or `GET /v1/contacts/search` for a phone number or an email.
+A name in `q`: one request per page of 50 contacts read, at most 20.
+""",
+            keywords="find search lookup phone number email name caller",
         ),
         FunctionSpec(
             "aircall",
@@ -585,6 +640,9 @@ print("Created contact ID: " .. result.contact.id)
   with `(not re-sent: the request may have been carried out)`; look the contact up with
   `list_contacts` before trying again.
 """,
+            requests="One request: `POST /v1/contacts` (never re-sent once it may have reached"
+            " Aircall).",
+            keywords="add new save",
         ),
         FunctionSpec(
             "aircall",
@@ -647,6 +705,13 @@ print("Updated contact: " .. result.contact.first_name .. " " .. result.contact.
   before any request, so nothing is half-changed.
 - The result is the contact as Aircall holds it after every step.
 """,
+            requests="""
+Text fields only: one request (`POST /v1/contacts/:id`). With `phone_numbers` or `emails`: that
+`POST` if text fields are given (else a `GET` of the contact), one request per entry rewritten,
+added or removed, and a final `GET` of the contact. A step that may have reached Aircall is never
+re-sent.
+""",
+            keywords="edit change modify rename",
         ),
         FunctionSpec(
             "aircall",
@@ -660,7 +725,7 @@ print("Updated contact: " .. result.contact.first_name .. " " .. result.contact.
                     "the users on this page",
                     items=Field("user", "object", "a user", fields=_USER),
                 ),
-                _META,
+                _WHOLE_LIST_META,
             ),
             examples=(
                 Example(
@@ -678,6 +743,8 @@ end
 - Aircall's users carry a full `name`; when Aircall sends no `first_name`/`last_name`, luagate
   splits `name` at its first space (`"Ana Maria Lopez"` → `"Ana"`, `"Maria Lopez"`).
 """,
+            requests="One request per 50 users: every page is read (`GET /v2/users`).",
+            keywords="agents people team members colleagues staff",
         ),
         FunctionSpec(
             "aircall",
@@ -691,7 +758,7 @@ end
                     "the phone numbers on this page",
                     items=Field("number", "object", "a phone number", fields=_NUMBER),
                 ),
-                _META,
+                _WHOLE_LIST_META,
             ),
             examples=(
                 Example(
@@ -707,6 +774,8 @@ end
 - Returns every number, following Aircall's pages of 50; `meta` describes the whole list.
 - `number` is added by luagate and equals Aircall's `digits` (the display form).
 """,
+            requests="One request per 50 numbers: every page is read (`GET /v1/numbers`).",
+            keywords="lines phone numbers",
         ),
         FunctionSpec(
             "aircall",
@@ -739,6 +808,11 @@ print("Logged in as: " .. user.first_name .. " " .. user.last_name .. " (" .. us
   user_email=...`), and without it fails with a `not_configured` error saying so.
 - `first_name`/`last_name` are derived as in `list_users`.
 """,
+            requests="""
+With an API key, one request (`GET /v2/users/:email`); with an OAuth token, two
+(`GET /v1/integrations/me`, then the user).
+""",
+            keywords="me whoami who am i logged in authenticated my profile account owner",
         ),
     ),
 )

@@ -150,6 +150,13 @@ SPEC = ProviderSpec(
         ),
     ),
     credential_sets=(("pbx_url", "access_token"),),
+    rate_limit="""
+The PBX API documents no request budget, so luagate sends without one unless the account's
+`rate_limit` field sets one (e.g. `"10/s"`), counted across every script luagate is running. A
+429 answer from the PBX is waited out within the script's time limit (the wait shows in the
+run's `meta.rate_limited_ms`); if the wait would pass the deadline, the call fails at once with a
+`rate_limited` error.
+""",
     multi_account_function="list_calls",
     multi_account_accounts=("office", "support"),
     functions=(
@@ -242,7 +249,17 @@ limit = 50
   (`billsec`) and the PBX's own total (ringing included) is `total_duration`; `from`/`to` are
   `from_number`/`to_number` (else `src`/`dst`); empty names and times are null. Every other field
   the PBX sends is kept under its own name.
+- A PBX call record has no direction. Its parties show it: a colleague is an extension number
+  (a few digits, such as `"27973"`), an outside party a full number (`"+33612345678"`); so a
+  call from an outside number to an extension is inbound. A missed call is one with `status`
+  `"no_answer"` (or `"busy"`, `"failed"`): no talk time (`duration` 0).
 """,
+            requests="""
+One request (`GET /api/v1/PBX/CallHistory/`); two when the PBX refuses the whole history and
+luagate reads the token owner's instead (see Notes).
+""",
+            keywords="missed unanswered no answer inbound outbound direction history today"
+            " yesterday cdr",
         ),
         FunctionSpec(
             "wildix",
@@ -282,6 +299,11 @@ print("To: " .. result.to)
   it the answer is `not_found`. A blank id is a `validation` error; a bare `"call-"` is
   `not_found`. The result is always one call record, shaped as above.
 """,
+            requests="""
+One request (`GET /api/v1/CallHistory/{id}`); when it answers 404, one or two more for the
+history list (whole PBX, then the token owner's).
+""",
+            keywords="cdr record details",
         ),
         FunctionSpec(
             "wildix",
@@ -321,6 +343,8 @@ end
   `get_extension`), `name`/`user_name` (the owner), `user_id` (the colleague's own id, as in
   `list_users`), `email` and `department`.
 """,
+            requests="One request (`GET /api/v1/Colleagues/`).",
+            keywords="phones lines numbers internal",
         ),
         FunctionSpec(
             "wildix",
@@ -356,6 +380,9 @@ print("User: " .. result.user_name)
   `validation` error; a bare `"ext-"`, or a colleague without an extension, is `not_found`. The
   result is always one extension, shaped as above.
 """,
+            requests="One request (`filter[extension]`); two when the id is tried as a colleague"
+            " id.",
+            keywords="phone line number internal owner",
         ),
         FunctionSpec(
             "wildix",
@@ -393,6 +420,8 @@ end
   `id` is the colleague id (a string, not the extension number); empty optional fields are null;
   every field the PBX sends is kept.
 """,
+            requests="One request (`GET /api/v1/Colleagues/`).",
+            keywords="colleagues people staff team members agents",
         ),
         FunctionSpec(
             "wildix",
@@ -413,6 +442,8 @@ print("Email: " .. result.email)
             notes="""
 - `GET /api/v1/personal/info`: the colleague the token belongs to, shaped as in `list_users`.
 """,
+            requests="One request (`GET /api/v1/personal/info`).",
+            keywords="me whoami who am i logged in authenticated my profile token owner",
         ),
     ),
 )
