@@ -213,12 +213,12 @@ def test_a_deadline_stops_retries():
         headers={},
         retry=RetryPolicy(retries=50, base_s=2.0, cap_s=2.0),
     )
-    context = CallContext(deadline=Deadline(0.3))
+    context = CallContext(deadline=Deadline(0.8))
     started = time.monotonic()
-    with pytest.raises(NetworkError):
+    with pytest.raises(NetworkError):  # the cause, even when the clock ran out before a retry
         endpoint.request("GET", "/v1/calls", context)
-    # one backoff of 2 s would already pass 2 s; the margin is for a busy machine's stalls
-    assert time.monotonic() - started < 1.5
+    # a backoff of 2 s would pass 2 s; the margin is for a busy machine's stalls
+    assert time.monotonic() - started < 1.9
 
 
 class DroppingServer:

@@ -11,6 +11,13 @@ it cannot have reached the server (the connection was never made) or the server 
 unprocessed (429). A POST whose outcome is unknown (5xx, no answer in time, the connection lost
 after sending) fails saying it was not re-sent and may have been carried out. Everything else
 becomes a typed error from :mod:`.error_mapping`.
+
+Bounds a server cannot stretch: the body is read in chunks against the attempt's own time (the
+request timeout, or what is left before the caller's deadline), so a server that drips its answer
+byte by byte cannot hold a call past it, and an answer over ``MAX_RESPONSE_BYTES`` is refused. A
+server's wait (``Retry-After``, a reset header) beyond ``MAX_SERVER_WAIT_S`` is not believed.
+A successful answer must be a JSON object (or empty). No message quotes a credential, even one a
+provider echoes back.
 """
 
 from __future__ import annotations
@@ -18,14 +25,17 @@ from __future__ import annotations
 import json
 import random
 import re
+import ssl
 import threading
 import time
+from contextlib import contextmanager
 from email.utils import parsedate_to_datetime
 
 import httpx
 
 from .. import __version__
 from ..errors import (
+    LuagateError,
     NetworkError,
     NotConfiguredError,
     ProviderError,
@@ -39,6 +49,7 @@ from .error_mapping import body_excerpt, error_for_status, provider_words
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import Any
 
     from .context import CallContext
@@ -50,6 +61,9 @@ USER_AGENT = f"luagate/{__version__}"
 TELL_AFTER_S = 1.0  # waits at least this long get a progress line
 MAX_429_WAITS = 3  # 429 answers in a row waited out for one request; the next one fails
 MAX_429_WAIT_S = 120.0  # waiting out 429s, in all, for one call without a deadline
+MAX_SERVER_WAIT_S = 3600.0  # a server's Retry-After or reset further away is not believed
+MAX_RETRY_AFTER_S = 30.0  # a 5xx asking for a longer pause than this is not retried
+MAX_RESPONSE_BYTES = 32 * 1024 * 1024  # the largest answer read (a page is ~1 MB at most)
 # What a failed request that may have changed something says, so that nobody blindly retries it
 NOT_RESENT = "not re-sent: the request may have been carried out"
 NOT_RESENT_DONE = "not re-sent: the request was carried out, but its answer could not be read"
@@ -85,6 +99,18 @@ _pools: dict[tuple[str, int], httpx.Client] = {}
 _pools_lock = threading.Lock()
 
 
+_tls: list[ssl.SSLContext] = []
+
+
+def _tls_context() -> ssl.SSLContext:
+    """The process's one TLS context (the CA bundle is read once, not once per origin)."""
+    if not _tls:
+        import certifi
+
+        _tls.append(ssl.create_default_context(cafile=certifi.where()))
+    return _tls[0]
+
+
 def _pool(origin: str, transport: httpx.BaseTransport | None) -> httpx.Client:
     """One pooled client per origin (and per in-process transport), shared by all accounts."""
     key = (origin, id(transport) if transport is not None else 0)
@@ -93,6 +119,7 @@ def _pool(origin: str, transport: httpx.BaseTransport | None) -> httpx.Client:
         if client is None:
             client = _pools[key] = httpx.Client(
                 transport=transport,
+                verify=_tls_context() if transport is None else True,
                 limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
                 headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
                 follow_redirects=False,
@@ -116,6 +143,7 @@ class Endpoint:
         max_rate_wait_s: float = MAX_429_WAIT_S,
         auth_hint: str = "",
         url_field: str = "base_url",
+        secrets: tuple[str, ...] = (),
     ) -> None:
         # a NotConfiguredError naming the field, never echoing a password
         self.base_url = check_base_url(provider, base_url, field=url_field, allow_embedded=False)
@@ -123,6 +151,12 @@ class Endpoint:
         self.origin = f"{url.scheme}://{url.netloc.decode('ascii')}"
         self.provider = provider
         self.headers = _sendable(provider, headers)
+        # what no message may quote: the header values, the credentials inside them, and the
+        # secrets they were made from (a provider may echo a token back in its error)
+        hidden = set(secrets)
+        for value in self.headers.values():
+            hidden.update((value, value.partition(" ")[2]))
+        self._hidden = sorted((h for h in hidden if len(h) >= 4), key=len, reverse=True)
         self.budget = budget
         self.transport = transport
         self.timeout_s = timeout_s
@@ -143,6 +177,18 @@ class Endpoint:
         params: Any = None,
         json_body: Any = None,
     ) -> Reply:
+        try:
+            return self._request(method, path, context, params, json_body)
+        except ProviderError as e:  # whatever the server said, no credential goes further
+            redacted = self._redacted(e.message)
+            if redacted != e.message:
+                e.message = redacted
+                e.args = (redacted,)
+            raise
+
+    def _request(
+        self, method: str, path: str, context: CallContext, params: Any, json_body: Any
+    ) -> Reply:
         method = method.upper()
         idempotent = method in IDEMPOTENT
         client = _pool(self.origin, self.transport)
@@ -150,19 +196,20 @@ class Endpoint:
         started = time.monotonic()
         attempt = 0
         limited = 0
+        error: ProviderError | None = None
         while True:
             self._take_budget(context)
-            timeout = self._timeout(context, method, path)
+            try:
+                timeout = self._timeout(context, method, path)
+            except UpstreamTimeoutError:
+                if error is None:
+                    raise
+                raise _tried(error, attempt, started) from None  # the cause, not the clock
             context.requests += 1
             retry_after: float | None = None
             try:
-                response = client.request(
-                    method,
-                    url,
-                    params=params,
-                    json=json_body,
-                    headers=self.headers,
-                    timeout=timeout,
+                response = self._exchange(
+                    client, method, url, params, json_body, timeout, context, path
                 )
             except httpx.InvalidURL as e:  # nothing was sent: an argument made it unsendable
                 raise ValidationError(
@@ -171,7 +218,7 @@ class Endpoint:
                 ) from None
             except httpx.TimeoutException as e:
                 retriable = idempotent or isinstance(e, _UNSENT)
-                error: ProviderError = UpstreamTimeoutError(
+                error = UpstreamTimeoutError(
                     f"{self._who(context)} did not answer {method} {path} within {timeout:.1f} s"
                     + ("" if retriable else f" ({NOT_RESENT})")
                 )
@@ -195,8 +242,8 @@ class Endpoint:
                     continue
                 if 200 <= status < 300:
                     try:
-                        return Reply(status, _json(response), response.headers)
-                    except ValueError:
+                        data = _json(response)
+                    except (ValueError, RecursionError):
                         retriable = idempotent
                         error = UpstreamError(
                             f"{self._who(context)} answered {method} {path} with a body that "
@@ -204,6 +251,17 @@ class Endpoint:
                             + ("" if idempotent else f" ({NOT_RESENT_DONE})"),
                             status,
                         )
+                    else:
+                        if data is None or isinstance(data, dict):
+                            return Reply(status, data, response.headers)
+                        raise UpstreamError(
+                            f"{self._who(context)} answered {method} {path} with JSON that is "
+                            f"not an object ({_kind(data)}): {body_excerpt(response)}",
+                            status,
+                        )
+                elif status == 404 and method == "DELETE" and attempt > 0:
+                    # an earlier attempt, whose answer was lost, deleted it: done
+                    return Reply(status, None, response.headers)
                 else:
                     error = error_for_status(
                         response,
@@ -218,22 +276,72 @@ class Endpoint:
             limited = 0
             if not retriable or attempt >= self.retry.retries:
                 raise _tried(error, attempt, started)
+            if retry_after is not None and retry_after > MAX_RETRY_AFTER_S:
+                _add(error, f" (it asks to retry after {_duration(retry_after)}; not waited)")
+                raise _tried(error, attempt, started)
             delay = retry_after if retry_after is not None else self.retry.delay(attempt)
             remaining = context.remaining()
             if remaining is not None and delay >= remaining - 0.05:
                 raise _tried(error, attempt, started)
             attempt += 1
             context.retries += 1
+            if delay >= TELL_AFTER_S:
+                context.tell(
+                    f"{self._who(context)}: {method} {path} failed ({error.type}); trying again"
+                    f" in {delay:.1f} s"
+                )
             time.sleep(delay)
+
+    def _exchange(
+        self,
+        client: httpx.Client,
+        method: str,
+        url: str,
+        params: Any,
+        json_body: Any,
+        timeout: float,
+        context: CallContext,
+        path: str,
+    ) -> httpx.Response:
+        """Send one request and read its answer within ``timeout`` in all: the body is read in
+        chunks and the clock checked after each, so a dripping server cannot stretch it."""
+        request = client.build_request(
+            method, url, params=params, json=json_body, headers=self.headers, timeout=timeout
+        )
+        ends = time.monotonic() + timeout
+        response = client.send(request, stream=True)
+        if response.is_stream_consumed:
+            return response  # answered from memory (an in-process transport): already whole
+        try:
+            chunks = []
+            size = 0
+            for chunk in response.iter_raw():
+                size += len(chunk)
+                if size > MAX_RESPONSE_BYTES:
+                    raise UpstreamError(
+                        f"{self._who(context)} answered {method} {path} with more than"
+                        f" {MAX_RESPONSE_BYTES // (1024 * 1024)} MiB; luagate reads at most that",
+                        response.status_code,
+                    )
+                chunks.append(chunk)
+                if time.monotonic() > ends and size < _content_length(response):
+                    raise httpx.ReadTimeout("the answer took longer than allowed", request=request)
+        finally:
+            response.close()
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            content=b"".join(chunks),
+            request=request,
+        )
 
     # -- pieces -------------------------------------------------------------------------------
 
     def _redacted(self, text: str) -> str:
-        """``text`` without any header value (or the credential inside one) in it."""
-        for value in self.headers.values():
-            for secret in {value, value.partition(" ")[2]}:
-                if len(secret) >= 4:
-                    text = text.replace(secret, "***")
+        """``text`` without any header value, credential or secret of the account in it."""
+        for secret in self._hidden:
+            if secret in text:
+                text = text.replace(secret, "***")
         return text
 
     def _who(self, context: CallContext) -> str:
@@ -282,7 +390,7 @@ class Endpoint:
         """Wait out the server's 429 (its reset, else a growing pause), or fail at once when the
         wait would pass the deadline or the bounds kept without one."""
         wait = self._reset_wait(response)
-        if wait is None:
+        if wait is None or wait > MAX_SERVER_WAIT_S:  # none, or not believable: back off
             wait = min(30.0, 2.0 ** (limited - 1))
         if self.budget is not None:  # everyone sharing the budget respects the server's reset
             self.budget.hold_until(time.monotonic() + wait)
@@ -347,6 +455,8 @@ class Endpoint:
                 number = float(value)
             except ValueError:
                 continue
+            if number > 1e11:  # a UNIX timestamp in milliseconds
+                number /= 1000
             if number > 1e9:  # a UNIX timestamp
                 return max(0.0, number - time.time()) + 0.05
             return max(0.0, number)
@@ -358,13 +468,31 @@ def _retry_after(response: httpx.Response) -> float | None:
     if value is None:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return max(0.0, seconds) if seconds == seconds else None  # NaN: no advice
     try:
         return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
     except (TypeError, ValueError):
         return None
+
+
+def _content_length(response: httpx.Response) -> float:
+    """The declared body length, or infinity when the server declared none."""
+    try:
+        return int(response.headers.get("content-length", ""))
+    except ValueError:
+        return float("inf")
+
+
+def _kind(data: Any) -> str:
+    return {list: "an array", str: "a string", bool: "a boolean"}.get(type(data), "a number")
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 1e6 else "a very long time"
 
 
 def _json(response: httpx.Response) -> Any:
@@ -415,3 +543,20 @@ def _sendable(provider: str, headers: dict[str, str]) -> dict[str, str]:
 
 def _short(text: str) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
+
+
+@contextmanager
+def unreadable_answers(provider: str, function: str, context: CallContext) -> Iterator[None]:
+    """Around a provider client's shaping of answers: once a request has been answered, a
+    ``KeyError``/``TypeError``/``AttributeError``/``ValueError`` means the answer was not shaped
+    as the API documents (``{"calls": {...}}`` where a list belongs), an ``upstream`` error, not
+    luagate's own failure. Before any request, it stays what it is."""
+    try:
+        yield
+    except (KeyError, TypeError, AttributeError, ValueError, IndexError) as e:
+        if context.requests == 0 or isinstance(e, LuagateError):
+            raise
+        raise UpstreamError(
+            f"{provider} answered {function} with data luagate could not read: it is not shaped"
+            f" as {provider}'s API documents ({type(e).__name__}: {_short(str(e))})"
+        ) from e

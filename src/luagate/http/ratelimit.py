@@ -60,6 +60,15 @@ class RateBudget:
                 return 0.0
             return sent[0] + self._span - now
 
+    def resize(self, limit: int, window_s: float) -> None:
+        """Another limit from now on (the sends already logged still count)."""
+        if limit < 1 or window_s <= 0:
+            raise ValueError("a rate budget needs limit >= 1 and window > 0")
+        with self._lock:
+            self.limit = limit
+            self.window_s = window_s
+            self._span = window_s + max(window_s * _MARGIN, _MIN_MARGIN_S)
+
     def hold_until(self, at: float) -> None:
         """The server said no until ``at`` (this budget's clock): nobody sends before then."""
         with self._lock:
@@ -108,9 +117,13 @@ _budgets_lock = threading.Lock()
 
 def shared_budget(key: str, limit: int, window_s: float) -> RateBudget:
     """The process-wide budget for ``key`` (one per provider account, keyed so that two accounts
-    with the same credentials share one), created or resized on demand."""
+    with the same credentials share one). Asked again with another limit (the account was
+    reconfigured, or two accounts with the same credentials set different ones), the same budget
+    takes the limit asked for last: its log of sends still counts, so nothing starts afresh."""
     with _budgets_lock:
         budget = _budgets.get(key)
-        if budget is None or budget.limit != limit or budget.window_s != window_s:
+        if budget is None:
             budget = _budgets[key] = RateBudget(limit, window_s)
+        elif (budget.limit, budget.window_s) != (limit, window_s):
+            budget.resize(limit, window_s)
         return budget

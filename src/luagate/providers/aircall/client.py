@@ -28,7 +28,7 @@ from urllib.parse import quote
 from ...catalog.dates import is_date_only, parse_instant
 from ...errors import NotConfiguredError, ProviderError, UpstreamError, ValidationError
 from ...http.account_settings import check_base_url, rate_budget, request_timeout
-from ...http.endpoint import Endpoint
+from ...http.endpoint import Endpoint, unreadable_answers
 from .. import embedded
 from . import checks, normalize
 from .paging import SERVER_PAGE, every_page, filtered_page
@@ -63,7 +63,8 @@ class AircallClient:
     ) -> Any:
         checks.check(function.name, args)  # before anything is sent
         endpoint = self._endpoint(credentials, context.account)
-        return getattr(self, function.name)(endpoint, args, credentials, context)
+        with unreadable_answers("Aircall", function.full_name, context):
+            return getattr(self, function.name)(endpoint, args, credentials, context)
 
     # -- the account's endpoint -----------------------------------------------------------------
 
@@ -89,6 +90,7 @@ class AircallClient:
                     budget=rate_budget("aircall", rate, f"{base_url}\n{authorization}"),
                     transport=embedded.transport_for(base_url),
                     reset_headers=("X-AircallApi-Reset",),
+                    secrets=_secrets(credentials, ("api_token", "access_token")),
                     timeout_s=request_timeout("aircall", timeout),
                     auth_hint="Aircall answers 403 to an unknown API key or token: check the "
                     "account's api_id and api_token (or access_token) with `luagate fields "
@@ -389,6 +391,10 @@ class AircallClient:
             )
         data = endpoint.request("GET", f"/v2/users/{quote(str(who), safe='@')}", context).data
         return {"user": normalize.user(_record(data or {}, "user", where))}
+
+
+def _secrets(credentials: dict[str, str], names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(credentials[n] for n in names if credentials.get(n))
 
 
 def _pages(endpoint: Endpoint, path: str, context: CallContext):

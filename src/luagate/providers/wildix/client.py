@@ -23,7 +23,7 @@ import re
 import threading
 import time
 from datetime import datetime
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from ...catalog.dates import is_date_only, parse_instant
 from ...errors import (
@@ -35,7 +35,7 @@ from ...errors import (
     ValidationError,
 )
 from ...http.account_settings import check_base_url, rate_budget, request_timeout
-from ...http.endpoint import Endpoint
+from ...http.endpoint import Endpoint, unreadable_answers
 from .. import embedded
 from . import normalize
 
@@ -48,27 +48,40 @@ if TYPE_CHECKING:
 
 WILDIX_CLOUD = "wildixin.com"
 USER_SCOPE_TTL_S = 600.0  # how long to remember that a token may read only its own history
+USER_SCOPE_AFTER_401_S = 60.0  # the same, when the PBX said 401 rather than 403
 PREFIXES = {"get_call": "call-", "get_extension": "ext-"}
 PBX_ID = re.compile(r"[0-9]+")  # the form of the PBX's call record and colleague ids
 WALL_CLOCK = '"YYYY-MM-DD" or "YYYY-MM-DD HH:MM:SS" (ISO "YYYY-MM-DDTHH:MM:SS" too)'
 
 
 def pbx_origin(pbx_url: str) -> str:
-    """``acme`` → ``https://acme.wildixin.com``; a full URL (with a port) is kept; a trailing
-    ``/api/v1`` is dropped."""
-    text = pbx_url.strip().rstrip("/")
+    """``acme`` → ``https://acme.wildixin.com`` (``acme:8443`` → ``...wildixin.com:8443``); a
+    full URL (with a port) is kept; a trailing ``/api`` or ``/api/v1`` is dropped. Any other path,
+    a query or a fragment is a :class:`NotConfiguredError`: the PBX API lives at the root."""
+    text = pbx_url.strip()
     if not text:
         raise NotConfiguredError("wildix account field pbx_url is empty")
     if text.startswith(embedded.SCHEME):
-        return text
+        return text.rstrip("/")
     if "://" not in text:
-        if "." not in text and ":" not in text:
-            text = f"{text}.{WILDIX_CLOUD}"
         text = "https://" + text
-    for suffix in ("/api/v1", "/api"):
-        if text.lower().endswith(suffix):
-            text = text[: -len(suffix)]
-    return text
+    parts = urlsplit(text)
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    if hostport.startswith("["):  # an IPv6 address
+        host, colon, port = hostport, "", ""
+    else:
+        host, colon, port = hostport.partition(":")
+    if host and "." not in host and host.lower() != "localhost":
+        host = f"{host}.{WILDIX_CLOUD}"
+    path = parts.path.rstrip("/")
+    if path.lower() not in ("", "/api", "/api/v1") or parts.query or parts.fragment:
+        extra = path + (f"?{parts.query}" if parts.query else "")
+        raise NotConfiguredError(
+            f"wildix account field pbx_url: the PBX's address has no path ({extra!r} given);"
+            ' write it as "acme" (https://acme.wildixin.com), "pbx.example.com" or'
+            ' "https://pbx.example.com:8443"'
+        )
+    return f"{parts.scheme}://{userinfo}{at}{host}{colon}{port}"
 
 
 class WildixClient:
@@ -85,7 +98,8 @@ class WildixClient:
         context: CallContext,
     ) -> Any:
         endpoint = self._endpoint(credentials, context.account)
-        return getattr(self, function.name)(endpoint, args, context)
+        with unreadable_answers("Wildix", function.full_name, context):
+            return getattr(self, function.name)(endpoint, args, context)
 
     def _endpoint(self, credentials: dict[str, str], account: str | None = None) -> Endpoint:
         origin = pbx_origin(credentials.get("pbx_url", ""))
@@ -155,8 +169,12 @@ class WildixClient:
             except AuthError as e:
                 if e.status not in (401, 403):
                     raise
+                status = e.status
             result = _list(endpoint, "/CallHistory/", context, params)
-            self._user_scope[key] = time.monotonic() + USER_SCOPE_TTL_S
+            # a 403 is a clear "not this token"; a 401 may pass (a PBX restarting, a token just
+            # renewed), so the whole history is asked for again sooner
+            ttl = USER_SCOPE_TTL_S if status == 403 else USER_SCOPE_AFTER_401_S
+            self._user_scope[key] = time.monotonic() + ttl
             return result, "user"
         return _list(endpoint, "/CallHistory/", context, params), "user"
 

@@ -240,7 +240,8 @@ limit = 50
 - The whole PBX's history needs an admin-level token. When the PBX refuses it (403, or 401: a PBX
   answers a token type it does not accept there as it answers a bad token), luagate reads the
   token owner's own history (`GET /api/v1/CallHistory/`) instead and says so in `scope`
-  (`"user"`); once that worked, it remembers it for the token for 10 minutes. If the owner's
+  (`"user"`); once that worked, it remembers it for the token for 10 minutes after a 403, 1
+  minute after a 401 (which may pass). If the owner's
   history is refused too, that refusal is the `auth` error. An error envelope whose reason is
   `Unauthorized` or `Forbidden` is an `auth` error even in a 200 answer.
 - The PBX sends every value as a string: `total`, `duration` and `billsec` become integers, ids
