@@ -643,6 +643,56 @@ def test_usage_errors_under_json_still_print_one_json_value(cli):
     assert "Did you mean --per-page?" in run.json["error"]["message"]
 
 
+ENVELOPE_KEYS = {"function", "success", "data", "error", "meta", "duration_ms"}
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "kind", "function"),
+    [
+        (["aircall.list_calls", "--per-page", "51"], 1, "validation", "aircall.list_calls"),
+        (["aircall.list_calls", "--per-page", "abc"], 1, "validation", "aircall.list_calls"),
+        (["aircall.list_calls", "--bogus", "1"], 2, "usage", "aircall.list_calls"),
+        (["aircall.list_calls", "{bad"], 2, "usage", "aircall.list_calls"),
+        (["aircall.lst_calls"], 2, "unknown_function", "aircall.lst_calls"),
+        ([], 2, "usage", None),
+    ],
+)
+def test_every_call_failure_under_json_is_the_envelope_and_one_line_on_stderr(
+    cli, args, code, kind, function
+):
+    configure_aircall(cli)
+    run = cli("call", *args, "--dry-run", "--json")
+    assert run.code == code, run
+    envelope = run.json  # exactly one JSON document
+    assert set(envelope) == ENVELOPE_KEYS, envelope
+    assert envelope["success"] is False and envelope["data"] is None
+    assert envelope["function"] == function
+    assert envelope["error"] == {"type": kind, "message": envelope["error"]["message"]}
+    assert envelope["meta"]["dry_run"] is True
+    lines = run.err.splitlines()
+    assert len(lines) == 1 and envelope["error"]["message"] in lines[0], run.err
+    # without --json: the same message on stderr, nothing on stdout
+    plain = cli("call", *args, "--dry-run")
+    assert (plain.code, plain.out, plain.err) == (code, "", run.err)
+
+
+def test_a_flag_value_refused_before_json_is_read_is_still_the_envelope(cli):
+    run = cli("call", "aircall.list_calls", "--per-page", "abc", "--account", "x", "--json")
+    assert run.code == 1
+    assert run.json["function"] == "aircall.list_calls" and run.json["success"] is False
+    assert run.json["meta"]["operation"] == "read"
+    assert run.err.startswith("error[validation]: ")
+
+
+def test_schema_failures_say_one_line_on_stderr_json_or_not(cli):
+    run = cli("schema", "nope.x", "--json")
+    assert run.code == 2
+    assert run.json["error"]["type"] == "unknown_function"
+    assert run.err.splitlines() == [f"error[unknown_function]: {run.json['error']['message']}"]
+    plain = cli("schema", "nope.x")
+    assert (plain.code, plain.out, plain.err) == (2, "", run.err)
+
+
 def test_call_usage_errors_without_a_function(cli):
     assert cli("call").code == 2
     run = cli("call", "--per-page", "5", "aircall.list_calls")

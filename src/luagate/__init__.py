@@ -18,11 +18,22 @@ TYPE_CHECKING = False  # typing is not imported at run time: start-up is measure
 if TYPE_CHECKING:
     from typing import Any
 
+    from .accounts.store import AccountStore
     from .lua.envelope import Execution
-    from .lua.host import Host
+    from .lua.host import Host, HostReply
+    from .lua.isolated import Cancel
     from .lua.limits import Limits
 
-__all__ = ["Gateway", "Limits", "__version__", "default_executor", "run_lua"]
+__all__ = [
+    "AccountStore",
+    "Cancel",
+    "Gateway",
+    "HostReply",
+    "Limits",
+    "__version__",
+    "default_executor",
+    "run_lua",
+]
 
 _executors: dict[str, Any] = {}
 
@@ -59,7 +70,14 @@ def run_lua(
 
     ``host`` defaults to the gateway's (``app.integrations.*`` and ``docs.*``, with the accounts
     configured for this user); :class:`luagate.lua.echo_host.EchoHost` is a small test host.
+    ``limits``: a :class:`Limits`, a dict of limits, or None. A wrong Python type for an
+    argument raises ``TypeError`` before anything runs; an exception from ``on_output`` stops
+    the script and is re-raised from here as it was.
     """
+    if not isinstance(isolated, bool):
+        from .lua.run import given
+
+        raise TypeError(f"run_lua: isolated must be True or False, got {given(isolated)}")
     if host is None:
         from .gateway.gateway import Gateway
         from .gateway.lua_host import GatewayHost
@@ -77,4 +95,16 @@ def __getattr__(name: str) -> Any:
         from .gateway.gateway import Gateway
 
         return Gateway
+    if name == "AccountStore":
+        from .accounts.store import AccountStore
+
+        return AccountStore
+    if name == "Cancel":
+        from .lua.isolated import Cancel
+
+        return Cancel
+    if name == "HostReply":
+        from .lua.host import HostReply
+
+        return HostReply
     raise AttributeError(f"module 'luagate' has no attribute {name!r}")

@@ -193,9 +193,11 @@ def _add_flag(request: Request, param: Param, raw: str, source: str) -> None:
         request.flags[param.name] = value
 
 
-def parse(tokens: list[str], resolve: Any) -> Request:
-    """Read the tokens left to right. ``resolve(name)`` returns the function's spec or None."""
-    request = Request()
+def parse(tokens: list[str], resolve: Any, request: Request | None = None) -> Request:
+    """Read the tokens left to right. ``resolve(name)`` returns the function's spec or None.
+    ``request`` (a new one if not given) is filled in as the tokens are read, so that a
+    failure midway still knows the function it was for."""
+    request = Request() if request is None else request
     i, n = 0, len(tokens)
     positional_only = False
     while i < n:
@@ -419,9 +421,13 @@ def function_help(spec: FunctionSpec) -> str:
 
 
 def main(tokens: list[str]) -> int:
+    """Every outcome prints the same way: with ``--json``, exactly one JSON document on stdout
+    (the call envelope, a failure's too, whatever stage it failed at) and, on a failure, a
+    one-line message on stderr; without it, the data on stdout or the message on stderr."""
     from ..errors import LuagateError, UnknownFunctionError
 
-    json_mode = "--json" in tokens
+    request = Request()
+    parsed = False
     try:
         gateway_box: list[Any] = []
 
@@ -438,8 +444,8 @@ def main(tokens: list[str]) -> int:
                 gateway_box.append(common.build_gateway(ask=ask))
             return gateway_box[0]
 
-        request = parse(tokens, resolve)
-        json_mode = request.json
+        parse(tokens, resolve, request)
+        parsed = True
         if request.help:
             common.out(function_help(request.spec) if request.spec else HELP)
             return common.EXIT_OK
@@ -457,17 +463,50 @@ def main(tokens: list[str]) -> int:
             timeout=request.timeout,
         )
     except LuagateError as e:
-        return common.report(e, json_mode=json_mode, prog="luagate call")
+        if not parsed:  # the tokens were not all read: --json or --dry-run anywhere counts
+            request.json = request.json or "--json" in tokens
+            request.dry_run = request.dry_run or "--dry-run" in tokens
+        envelope = failure_envelope(request, e)
     if request.json:
         common.emit_json(envelope)
     elif envelope["success"]:
         common.emit_json(envelope["data"])
-    else:
-        error = envelope["error"]
-        common.err(f"error[{error['type']}]: {error['message']}")
-    if envelope["success"]:
-        return common.EXIT_OK
-    return common.EXIT_USAGE if _is_usage(envelope) else common.EXIT_FAILURE
+    if not envelope["success"]:
+        common.err(_message(envelope["error"], one_line=request.json))
+        return common.EXIT_USAGE if _is_usage(envelope) else common.EXIT_FAILURE
+    return common.EXIT_OK
+
+
+def failure_envelope(request: Request, error: Any) -> dict[str, Any]:
+    """The envelope of a call that failed before the gateway was asked (a usage error, a flag's
+    value the parameter refuses): the shape :meth:`Gateway.call` gives a failed call."""
+    spec = request.spec
+    return {
+        "function": spec.full_name if spec is not None else request.function_name,
+        "success": False,
+        "data": None,
+        "error": error.to_dict(),
+        "meta": {
+            "account": request.account,
+            "operation": spec.kind if spec is not None else None,
+            "dry_run": request.dry_run,
+            "permission_bypassed": False,
+            "rate_limited_ms": 0.0,
+            "requests": 0,
+        },
+        "duration_ms": 0.0,
+    }
+
+
+def _message(error: dict[str, Any], *, one_line: bool) -> str:
+    """A failure for people, on stderr: ``luagate call: error: ...`` for a usage error (as
+    argparse words its own), ``error[<type>]: ...`` for the rest."""
+    message = str(error["message"])
+    if one_line:
+        message = " ".join(message.splitlines())
+    if error["type"] == "usage":
+        return f"luagate call: error: {message}"
+    return f"error[{error['type']}]: {message}"
 
 
 def _is_usage(envelope: dict[str, Any]) -> bool:

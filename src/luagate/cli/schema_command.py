@@ -24,12 +24,23 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """The schema on stdout; a failure as ``{"error": {...}}`` on stdout with ``--json``, and
+    as one line on stderr either way (an unknown function is a usage error, exit 2, as for
+    ``luagate call``)."""
     from ..catalog.schema import input_schema, output_schema
-    from ..errors import UnknownFunctionError
+    from ..errors import LuagateError
 
     try:  # a switched-off provider's schema is still the operator's to read
         _, function = common.build_gateway().function(args.function, disabled=True)
-    except UnknownFunctionError as e:  # a usage error (exit 2), as for luagate call
-        return common.report(e, json_mode=args.json, exit_code=common.EXIT_USAGE)
+    except LuagateError as e:
+        if args.json:
+            common.emit_json({"error": e.to_dict()})
+        message = " ".join(e.message.splitlines())
+        if e.type == "usage":
+            common.err(f"luagate schema: error: {message}")
+        else:
+            common.err(f"error[{e.type}]: {message}")
+        usage = e.type in ("usage", "unknown_function")
+        return common.EXIT_USAGE if usage else common.EXIT_FAILURE
     common.emit_json(output_schema(function) if args.output else input_schema(function))
     return common.EXIT_OK

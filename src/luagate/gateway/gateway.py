@@ -89,10 +89,25 @@ class Gateway:
         notify: Callable[[str], None] | None = _to_stderr,
         ceiling: dict[str, str] | None = None,
     ) -> None:
-        if store is None:
-            from ..accounts.store import AccountStore
+        from ..accounts.store import AccountStore
 
+        if store is None:
             store = AccountStore()
+        elif not isinstance(store, AccountStore):
+            raise TypeError(
+                "Gateway: store must be a luagate.AccountStore (AccountStore(home=...)) or "
+                f"None, got {_given(store)}"
+            )
+        if clients is not None and not isinstance(clients, dict):
+            raise TypeError(
+                "Gateway: clients must be a dict of provider name to client, or None, "
+                f"got {_given(clients)}"
+            )
+        for name, callback in (("ask", ask), ("notify", notify)):
+            if callback is not None and not callable(callback):
+                raise TypeError(
+                    f"Gateway: {name} must be a callable or None, got {_given(callback)}"
+                )
         self.store = store
         # every provider this gateway knows; ``providers`` are the ones switched on, the only
         # ones scripts, agents and their docs see (``luagate configure P --disable`` switches
@@ -320,8 +335,27 @@ class Gateway:
     ) -> dict[str, Any]:
         """One call, as the envelope ``{function, success, data, error, meta, duration_ms}``.
 
-        ``timeout`` (seconds) bounds the whole call, rate-limit waits and retries included: a
-        wait that would end past it fails at once with a ``rate_limited`` error."""
+        ``args`` is the function's arguments (None: none); what the function refuses in them is
+        a failed envelope (``validation``), never an exception. ``timeout`` (seconds) bounds the
+        whole call, rate-limit waits and retries included: a wait that would end past it fails
+        at once with a ``rate_limited`` error.
+
+        A wrong Python type or value for ``function``, ``account``, ``dry_run``, ``force`` or
+        ``timeout`` is the caller's programming error: ``TypeError``/``ValueError``, raised
+        before anything runs (no envelope, nothing audited)."""
+        if not isinstance(function, str):
+            raise TypeError(
+                "Gateway.call: function must be a str naming a function (e.g. "
+                f"'aircall.list_calls'), got {_given(function)}"
+            )
+        if account is not None and not isinstance(account, str):
+            raise TypeError(
+                f"Gateway.call: account must be a str (an account's name) or None, "
+                f"got {_given(account)}"
+            )
+        _require_bool("Gateway.call", "dry_run", dry_run)
+        _require_bool("Gateway.call", "force", force)
+        _check_timeout(timeout)
         started = time.perf_counter()
         resolved: Resolved | None = None
         spec: FunctionSpec | None = None
@@ -413,16 +447,54 @@ class Gateway:
         cancel: Cancel | None = None,
     ) -> Execution:
         """Run a script whose ``app.integrations`` and ``docs`` are this gateway's. ``cancel``
-        (isolated runs only) lets another thread stop it: its worker is killed at once."""
+        (isolated runs only) lets another thread stop it: its worker is killed at once.
+
+        ``limits`` is a :class:`~luagate.lua.limits.Limits`, a dict of limits, or None (the
+        defaults). A wrong Python type for ``code``, ``limits``, ``isolated``, ``force``,
+        ``on_output`` or ``cancel`` raises ``TypeError`` before anything runs; an exception
+        from ``on_output`` stops the script and is re-raised from here as it was."""
         from .. import default_executor
         from .lua_host import GatewayHost
 
+        _require_bool("Gateway.run_lua", "isolated", isolated)
+        _require_bool("Gateway.run_lua", "force", force)
+        if cancel is not None:
+            from ..lua.isolated import Cancel
+
+            if not isinstance(cancel, Cancel):
+                raise TypeError(
+                    "Gateway.run_lua: cancel must be a luagate.Cancel or None, "
+                    f"got {_given(cancel)}"
+                )
         host = GatewayHost(self, force=force)
         if cancel is None:
             return default_executor(isolated).run(code, host, limits, on_output)
         if not isolated:
             raise ValueError("only an isolated run can be cancelled")
         return default_executor(True).run(code, host, limits, on_output, cancel)
+
+
+def _given(value: Any) -> str:
+    from ..lua.run import given  # only when there is an error to report
+
+    return given(value)
+
+
+def _require_bool(where: str, name: str, value: Any) -> None:
+    if not isinstance(value, bool):
+        raise TypeError(f"{where}: {name} must be True or False, got {_given(value)}")
+
+
+def _check_timeout(timeout: Any) -> None:
+    """``Gateway.call``'s timeout: None (no limit) or a number of seconds above 0, as
+    ``luagate call --timeout`` takes it."""
+    if timeout is None:
+        return
+    expected = "a number of seconds above 0, or None for no limit"
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+        raise TypeError(f"Gateway.call: timeout must be {expected}, got {_given(timeout)}")
+    if not 0 < timeout < float("inf"):  # nan too
+        raise ValueError(f"Gateway.call: timeout must be {expected}, got {_given(timeout)}")
 
 
 def _suggest(

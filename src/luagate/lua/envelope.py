@@ -63,6 +63,13 @@ class CallRecord:
             record.update(self.meta)
         return record
 
+    def __repr__(self) -> str:
+        failed = "" if self.ok else f", error={self.error!r}"
+        return (
+            f"CallRecord({self.path!r}, ok={self.ok!r}{failed}, account={self.account!r}, "
+            f"duration_ms={self.duration_ms:.3f})"
+        )
+
 
 class Outcome:
     """What one Lua state reports: the result, or why it failed.

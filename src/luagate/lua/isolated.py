@@ -15,9 +15,10 @@ from _socket import AF_UNIX, SOCK_STREAM, socketpair
 from _thread import allocate_lock
 
 from ..errors import (
+    InternalError,
+    InvalidValueError,
     LimitError,
     LuagateError,
-    OutputLimitError,
     TimeoutLimitError,
     WorkerLostError,
 )
@@ -46,7 +47,11 @@ def converse(channel: Channel, request: dict[str, Any], run: Run) -> tuple[Outco
     calls until it reports ``done``. Returns the outcome, and whether the worker got as far as
     ``done`` (otherwise it ran out of time, broke the protocol or died, and must be killed).
 
-    What the worker sends is only ever read as JSON data, checked here field by field.
+    What the worker sends is only ever read as JSON data, checked here field by field: only a
+    message that fails those checks is the worker breaking the protocol (``worker_lost``). What
+    fails on this side is not: a host's bug is an ``internal`` error of that call (see
+    :func:`_answer`), a host answer JSON cannot carry is ``invalid_value`` (as in-process), and
+    the caller's ``on_output`` callback stops the run (:meth:`Run.finish` re-raises it).
     """
     bridge, output = run.bridge, run.output
     hard_deadline = run.deadline.at + GRACE_S
@@ -54,37 +59,77 @@ def converse(channel: Channel, request: dict[str, Any], run: Run) -> tuple[Outco
         channel.send(request, hard_deadline)
         while True:
             message = channel.recv(hard_deadline)
-            op = message.get("op")
+            op = message.get("op") if isinstance(message, dict) else None
             if op == "out":
-                output.write(from_wire(message["data"]))
+                data = message.get("data")
+                try:
+                    chunk = from_wire(data) if isinstance(data, str) else None
+                except UnicodeEncodeError:
+                    chunk = None
+                if chunk is None:
+                    raise ChannelError("an output message without its bytes")
+                output.write(chunk)  # may call on_output: this side's code
             elif op == "call":
-                channel.send(_answer(bridge, message), hard_deadline)
+                answer = _answer(bridge, message)
+                try:
+                    channel.send(answer, hard_deadline)
+                except (TypeError, ValueError, RecursionError) as e:
+                    # the host's value is no JSON (nothing was sent): as in-process, where it
+                    # cannot enter Lua, an invalid_value error of that call
+                    channel.send(
+                        {
+                            "ok": False,
+                            "type": InvalidValueError.type,
+                            "message": f"{message['path']}: the host's answer cannot be "
+                            f"passed into Lua ({type(e).__name__}: {e})",
+                            "fatal": False,
+                        },
+                        hard_deadline,
+                    )
             elif op == "done":
-                return _outcome(message), True
+                try:
+                    outcome = _outcome(message)
+                except (KeyError, TypeError, ValueError, AttributeError) as e:
+                    raise ChannelError(
+                        f"a malformed done message ({type(e).__name__}: {e})"
+                    ) from None
+                return outcome, True
             else:
                 raise ChannelError(f"unexpected message {op!r}")
     except TimeoutError:
         error: LuagateError = TimeoutLimitError("the script ran longer than its time limit")
-    except OutputLimitError as e:
+    except LimitError as e:  # output past its cap, or the on_output callback stopped the run
         error = e
     except ChannelClosed:
         error = WorkerLostError(
             "the worker process ended without reporting (it crashed or was killed)"
         )
-    except (ChannelError, KeyError, TypeError, ValueError, AttributeError) as e:
+    except ChannelError as e:
         error = WorkerLostError(f"the worker broke the protocol: {e}")
     return Outcome(False, error=ScriptError(error.type, error.message)), False
 
 
 def _answer(bridge: Bridge, message: dict[str, Any]) -> dict[str, Any]:
+    """The reply to a worker's host call. A malformed call message is the worker's fault
+    (:class:`ChannelError`); any failure on this side is an error *reply*, never that."""
+    path, args = message.get("path"), message.get("args")
+    if not isinstance(path, str) or not isinstance(args, str):
+        raise ChannelError("a call message without its path and arguments")
     try:
-        value = bridge.call(str(message["path"]), str(message["args"]))
+        value = bridge.call(path, args)
     except LuagateError as e:
         return {
             "ok": False,
             "type": e.type,
             "message": e.message,
             "fatal": isinstance(e, LimitError),
+        }
+    except Exception as e:  # a bug on this side: as the in-process sandbox reports one
+        return {
+            "ok": False,
+            "type": InternalError.type,
+            "message": f"internal error in luagate ({type(e).__name__})",
+            "fatal": False,
         }
     return {"ok": True, "value": value}
 
