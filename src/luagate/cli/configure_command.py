@@ -76,13 +76,25 @@ def add_parser(commands: Any) -> None:
 
 
 def _parse_set(items: list[str]) -> dict[str, str]:
+    """``--set FIELD=VALUE`` items as {field: value}. What was given is never repeated in an
+    error: without '=' it may well be a secret typed without its field's name."""
     values: dict[str, str] = {}
-    for item in items:
+    for position, item in enumerate(items, 1):
         name, eq, value = item.partition("=")
-        if not eq or not name:
-            raise common.usage(f"--set takes FIELD=VALUE, got {item.split('=')[0]!r} without '='")
+        if not eq or not name.strip():
+            which = f"the {_ordinal(position)} --set" if len(items) > 1 else "--set"
+            lacks = "no '='" if not eq else "no FIELD before '='"
+            raise common.usage(
+                f"--set takes FIELD=VALUE (e.g. --set api_id=123456); {which} has {lacks}"
+                " (what was given is not shown: it may be a secret). Nothing was stored"
+            )
         values[name.strip()] = value
     return values
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def _read_stdin_json() -> tuple[dict[str, str], list[str]]:
@@ -140,13 +152,17 @@ def _check_values(spec: ProviderSpec, account: str, values: dict[str, str]) -> N
 
 
 def configure(spec: ProviderSpec, args: argparse.Namespace) -> dict[str, Any]:
-    from ..accounts.store import check_account_name
-
     set_values = {}
     unset: list[str] = []
     if args.stdin_json:
         set_values, unset = _read_stdin_json()
     set_values.update(_parse_set(args.set_values))
+    for name in args.unset:
+        if "=" in name:  # FIELD=VALUE given to --unset: the value may be a secret
+            raise common.usage(
+                "--unset takes a FIELD name only, not FIELD=VALUE (what was given is not"
+                " shown: it may hold a secret). Nothing was changed"
+            )
     unset += [name.strip() for name in args.unset]
     changes_fields = bool(set_values or unset)
     if args.delete and (changes_fields or args.default):
@@ -166,9 +182,28 @@ def configure(spec: ProviderSpec, args: argparse.Namespace) -> dict[str, Any]:
 
     _check_values(spec, args.account, set_values)
 
-    store = common.build_gateway().store
+    gateway = common.build_gateway()
+    # one read-modify-write of the home under its lock: the checks below see what the changes
+    # apply to, and a concurrent configure or rotate-key waits (or is waited for)
+    with gateway.store.transaction():
+        return _configure(gateway, spec, args, set_values, unset)
+
+
+def _configure(
+    gateway: Any,
+    spec: ProviderSpec,
+    args: argparse.Namespace,
+    set_values: dict[str, str],
+    unset: list[str],
+) -> dict[str, Any]:
+    from ..accounts.store import check_account_name
+
+    store = gateway.store
+    changes_fields = bool(set_values or unset)
+    switching = args.enabled is not None
     account = args.account
     default_before = store.default_account(spec)
+    demo_before = gateway.is_demo(spec, "demo")
     result: dict[str, Any] = {"provider": spec.name, "account": account, "changes": []}
     # everything that can refuse is checked before anything changes: exit 2 stores nothing
     if args.default and not changes_fields and account not in store.accounts(spec):
@@ -213,17 +248,44 @@ def configure(spec: ProviderSpec, args: argparse.Namespace) -> dict[str, Any]:
     ):  # a new account never takes the default over silently: pin the one scripts use now
         store.set_default(spec, default_before)
     result["default_account"] = store.default_account(spec)
+    # what scripts use when no account is named: the default account, else the built-in demo
+    result["demo"] = gateway.is_demo(spec, "demo")
     if not args.default and result["default_account"] != default_before:
-        result["default_changed"] = (
-            f"{spec.name}'s default account is now {result['default_account']!r}"
-            + (f" (was {default_before!r})" if default_before else "")
-            + "; scripts calling app.integrations."
-            + f"{spec.name}.<function> use it. To choose another: luagate configure"
-            + f" {spec.name} --account NAME --default"
+        result["default_changed"] = _default_changed(
+            spec, default_before, demo_before, result["default_account"], result["demo"]
         )
     if changes_fields or args.default:  # the account was touched: can it be used now?
         result["ready"] = common.account_ready(store, spec, account)
     return result
+
+
+def _default_changed(
+    spec: ProviderSpec, before: str | None, demo_before: bool, now: str | None, demo: bool
+) -> str:
+    """What configure says when the account scripts use by default changed."""
+    scripts = f"scripts calling app.integrations.{spec.name}.<function>"
+    was = (
+        f" (was {before!r})"
+        if before
+        else " (was the built-in demo account)"
+        if demo_before
+        else ""
+    )
+    if now is not None:
+        return (
+            f"{spec.name}'s default account is now {now!r}{was}; {scripts} use it. To choose"
+            f" another: luagate configure {spec.name} --account NAME --default"
+        )
+    add = f"luagate configure {spec.name} --account NAME --set FIELD=VALUE"
+    if demo:
+        return (
+            f"{spec.name} has no account left{was}: {scripts} now use the built-in demo account"
+            f" (a simulated company, no real API). To add one: {add}"
+        )
+    return (
+        f"{spec.name} has no account left{was}: {scripts} fail (not_configured) until one is"
+        f" added: {add}"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

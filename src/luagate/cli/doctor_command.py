@@ -1,9 +1,11 @@
 """``luagate doctor [provider]``: what is missing, and the exact command that fixes each thing.
 
 Checks, per provider and account: a complete credential set, ``env:`` references whose variable
-is unset, secrets that cannot be decrypted with the current key; and once: the permissions of the
-key file and of config.json. A provider with no account is a problem when it is named, or when
-no provider has an account at all; otherwise it is reported as not configured and left alone.
+is unset, secrets that cannot be decrypted with the current key, accounts in the environment
+under a name that is ignored; and once: the permissions of the home, of the key file and of
+config.json, and a key rotation cut short. A provider with no account is a problem when it is
+named, or when no provider has an account at all; otherwise it is reported as not configured and
+left alone. A home others can read (not write) is a warning: it does not fail the check.
 """
 
 from __future__ import annotations
@@ -48,6 +50,74 @@ def _private(path: str, what: str) -> dict[str, Any] | None:
             None, None, f"{what} {path} is readable by others (mode {mode:o})", f"chmod 600 {path}"
         )
     return None
+
+
+def _home(home: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """(problem, warning) about the home's permissions: others may write in it (they could
+    replace the key or the accounts): a problem; others may list it: a warning."""
+    try:
+        mode = stat.S_IMODE(os.stat(home).st_mode)
+    except OSError:
+        return None, None
+    fix = f"chmod 700 {home}"
+    if mode & 0o022:
+        said = f"luagate's home {home} can be written by others (mode {mode:o}): they could"
+        return _problem(None, None, said + " replace the secret key or the accounts", fix), None
+    if mode & 0o055:
+        said = f"luagate's home {home} can be read by others (mode {mode:o})"
+        return None, _problem(None, None, said + "; its files are private (0600)", fix)
+    return None, None
+
+
+def _side_key(store: Any) -> dict[str, Any] | None:
+    """A key rotation cut short (``secret.key.new`` left behind): finished here when it can
+    be, else said, with what to do."""
+    from ..errors import LuagateError
+
+    box = store.secrets
+    if box.key_from_env or not os.path.exists(box.side_path):
+        return None
+    if store.recover_rotation():
+        store.reload()
+        return None
+    try:
+        which = store.rotation_leftover()
+    except LuagateError:
+        which = "neither"
+    if which is None:
+        return None
+    side, key = box.side_path, box.key_path
+    said = f"{side} is left by a `luagate rotate-key` that was cut short"
+    if which == "side":
+        fix = f"mv {side} {key}"
+        said += "; config.json is encrypted with it, not with the key file"
+    elif which == "key":
+        fix = f"rm {side}"
+        said += f"; config.json is still encrypted with {key}"
+    else:
+        fix = f"restore {key} from a backup, then: rm {side}"
+        said += f"; neither it nor {key} decrypts config.json"
+    return _problem(None, None, said, fix)
+
+
+def _ignored_accounts(store: Any, spec: ProviderSpec) -> list[dict[str, Any]]:
+    """Accounts the environment defines under a name luagate refuses: never used, said."""
+    problems = []
+    for ignored in store.ignored_env_accounts(spec):
+        variables = ignored["variables"]
+        prefix = f"LUAGATE_{spec.name.upper()}_"
+        problems.append(
+            _problem(
+                spec.name,
+                None,
+                f"the environment variable{'s' if len(variables) > 1 else ''}"
+                f" {', '.join(variables)} define{'' if len(variables) > 1 else 's'} an account"
+                f" {ignored['name']!r}, which is ignored: {ignored['reason']}",
+                f"name the account differently ({prefix}<ACCOUNT>_<FIELD>, ACCOUNT: letters,"
+                f" digits and _, starting with a letter), or: unset {' '.join(variables)}",
+            )
+        )
+    return problems
 
 
 def _check_account(
@@ -157,7 +227,13 @@ def diagnose(provider: str | None = None) -> dict[str, Any]:
             fix = f"correct the JSON in {path}, or start over: mv {path} {path}.broken"
         return {"ok": False, "checked": [], "problems": [_problem(None, None, e.message, fix)]}
     problems: list[dict[str, Any]] = []
+    warnings: list[dict[str, Any]] = []
     checked: list[dict[str, Any]] = []
+    home_problem, home_warning = _home(store.home)
+    problems += [home_problem] if home_problem else []
+    warnings += [home_warning] if home_warning else []
+    side_problem = _side_key(store)
+    problems += [side_problem] if side_problem else []
     key_problem = None
     if not store.secrets.key_from_env:
         key_problem = _private(store.secrets.key_path, "the secret key file")
@@ -182,6 +258,7 @@ def diagnose(provider: str | None = None) -> dict[str, Any]:
     accounts = {spec.name: store.accounts(spec) for spec in specs}
     nothing_configured = not any(accounts.values())
     for spec in specs:
+        problems += _ignored_accounts(store, spec)
         names = accounts[spec.name]
         if not names:
             required = provider is not None or nothing_configured
@@ -205,7 +282,10 @@ def diagnose(provider: str | None = None) -> dict[str, Any]:
             checked.append(
                 {"provider": spec.name, "account": name, "ok": not found, "configured": True}
             )
-    return {"ok": not problems, "checked": checked, "problems": problems}
+    result = {"ok": not problems, "checked": checked, "problems": problems}
+    if warnings:  # things to know that do not fail the check
+        result["warnings"] = warnings
+    return result
 
 
 def run(args: argparse.Namespace) -> int:
@@ -218,10 +298,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print(result: dict[str, Any]) -> None:
-    for problem in result["problems"]:
-        if problem["provider"] is None:
-            common.out(f"✗ {problem['problem']}")
+    listed = {(entry["provider"], entry["account"]) for entry in result["checked"]}
+    for problem in result["problems"]:  # those of no account checked below
+        if (problem["provider"], problem["account"]) not in listed or problem["provider"] is None:
+            where = f"{problem['provider']}: " if problem["provider"] else ""
+            common.out(f"✗ {where}{problem['problem']}")
             common.out(f"    fix: {problem['fix']}")
+    for warning in result.get("warnings", []):
+        common.out(f"! {warning['problem']}")
+        common.out(f"    fix: {warning['fix']}")
     for entry in result["checked"]:
         where = entry["provider"] + (f" account {entry['account']!r}" if entry["account"] else "")
         if entry.get("enabled") is False:

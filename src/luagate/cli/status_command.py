@@ -37,19 +37,21 @@ def status() -> list[dict[str, Any]]:
         configured = any(a["ready"] for a in accounts)
         if demo:
             accounts.append({"name": "demo", "ready": True, "built_in": True})
-        result.append(
-            {
-                "provider": spec.name,
-                "title": spec.title,
-                "active": spec in gateway.providers,
-                "configured": configured,
-                "accounts": accounts,
-                "default_account": store.default_account(spec) or ("demo" if demo else None),
-                "demo": demo,
-                "functions": len(spec.functions),
-                "policy": store.policy(spec.name),
-            }
-        )
+        entry = {
+            "provider": spec.name,
+            "title": spec.title,
+            "active": spec in gateway.providers,
+            "configured": configured,
+            "accounts": accounts,
+            "default_account": store.default_account(spec) or ("demo" if demo else None),
+            "demo": demo,
+            "functions": len(spec.functions),
+            "policy": store.policy(spec.name),
+        }
+        ignored = store.ignored_env_accounts(spec)
+        if ignored:  # accounts in the environment under a name luagate refuses: never used
+            entry["ignored_accounts"] = ignored
+        result.append(entry)
     return result
 
 
@@ -88,7 +90,15 @@ def run(args: argparse.Namespace) -> int:
             "Switched off (hidden from scripts and agents, accounts kept): "
             + ", ".join(f"{name} (on again: luagate configure {name} --enable)" for name in off)
         )
-    if not all(p["configured"] for p in providers if p["active"]):
+    ignored = [(p["provider"], i) for p in providers for i in p.get("ignored_accounts", [])]
+    if ignored:
+        common.out()
+        for provider, account in ignored:
+            common.out(
+                f"Ignored: {provider} account {account['name']!r} from"
+                f" {', '.join(account['variables'])}: {account['reason']}"
+            )
+    if ignored or not all(p["configured"] for p in providers if p["active"]):
         common.out()
         common.out("What is missing, and the command to fix it: luagate doctor")
     return common.EXIT_OK
