@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from ..errors import UnknownFunctionError
-from ..suggest import close_matches
+from ..suggest import close_matches, quote
 from .guides import GUIDES
 from .search import SearchIndex
 from .spec import Field, FunctionSpec, Param, ProviderSpec
@@ -210,7 +210,7 @@ class Docs:
 
     def _unknown(self, name: str) -> str:
         close = close_matches(name, self.page_names(), n=3, cutoff=0.5)
-        message = f"No documentation page {name!r}."
+        message = f"No documentation page {quote(name)}."
         if close:
             message += " Did you mean: " + ", ".join(close) + "?"
         return (

@@ -11,7 +11,7 @@ import math
 from datetime import date, datetime
 
 from ..errors import ValidationError
-from ..suggest import close_matches
+from ..suggest import close_matches, quote
 from .spec import Field, FunctionSpec, Param
 
 TYPE_CHECKING = False
@@ -20,6 +20,14 @@ if TYPE_CHECKING:
 
 _EXACT_FLOAT_INT = 2**53
 """The largest integer a float (a Lua number from JSON) holds exactly."""
+
+_LONGEST_DATE = 64
+"""No ISO 8601 date or time is longer (``2026-01-31T23:59:59.999999+05:30`` is 32): a longer
+text is refused before it is parsed."""
+
+MAX_ITEMS = 1000
+"""The most items an array argument may hold: no provider call takes more, and checking each
+item costs the host time the script's own limit does not cover."""
 
 RANGES = (("from", "to"), ("date_from", "date_to"))
 """Parameter pairs that bound a range: the start may not come after the end."""
@@ -140,7 +148,7 @@ def _bound(where: str, param: Param, value: Any, *, end: bool) -> datetime | Non
 
 def _unknown_parameter(spec: FunctionSpec, name: str) -> str:
     names = [p.name for p in spec.params]
-    message = f"{spec.full_name}: unknown parameter {name!r}."
+    message = f"{spec.full_name}: unknown parameter {quote(name)}."
     close = close_matches(name, names, n=1, cutoff=0.6)
     if close:
         message += f" Did you mean {close[0]!r}?"
@@ -165,8 +173,10 @@ def _expected(param: Param | Field) -> str:
 def _check_param(where: str, param: Param, value: Any) -> Any:
     name = param.name
     if param.format == "instant":
-        from .dates import parse_instant
+        from .dates import _bad, parse_instant
 
+        if isinstance(value, str) and len(value) > _LONGEST_DATE:  # never a date: say so briefly
+            raise _bad(where, name, shown(value)[1:-1])
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         parse_instant(value, where=where, name=name)  # ISO 8601 text or UNIX seconds
@@ -227,6 +237,10 @@ def _check_type(where: str, name: str, shape: Param | Field, value: Any) -> Any:
         if value == {}:  # an explicitly empty object is still "no items"
             value = []
         ok = isinstance(value, list)
+        if ok and len(value) > MAX_ITEMS:
+            raise ValidationError(
+                f"{where}: {name} may hold at most {MAX_ITEMS} items, got {len(value)}"
+            )
         if ok and shape.items is not None:
             value = [
                 _check_type(where, f"{name}[{i}]", shape.items, item)
@@ -261,7 +275,7 @@ def _check_object(where: str, name: str, shape: Param | Field, value: dict[str, 
         if key not in fields:
             allowed = ", ".join(fields)
             raise ValidationError(
-                f"{where}: {name} has an unknown field {key!r}; its fields are: {allowed}"
+                f"{where}: {name} has an unknown field {quote(str(key))}; its fields are: {allowed}"
             )
     checked = {}
     for key, field in fields.items():
@@ -276,6 +290,8 @@ def _check_object(where: str, name: str, shape: Param | Field, value: dict[str, 
 
 def _check_datetime(where: str, name: str, value: Any) -> None:
     try:
+        if len(value) > _LONGEST_DATE:
+            raise ValueError
         datetime.fromisoformat(value)
     except ValueError:
         raise ValidationError(
@@ -286,6 +302,8 @@ def _check_datetime(where: str, name: str, value: Any) -> None:
 
 def _check_date(where: str, name: str, value: Any) -> None:
     try:
+        if len(value) > _LONGEST_DATE:
+            raise ValueError
         if "T" in value or " " in value:
             datetime.fromisoformat(value)
         else:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sys
 from contextlib import suppress
@@ -127,12 +128,20 @@ class Repl:
     def loop(self) -> int:
         pending: list[str] = []  # the lines of an unfinished input
         unfinished = None  # the syntax error it would be, should EOF come first
+        scanner = LuaScanner()  # what the lines so far say about completeness, line by line
+        size = checked = 0  # the input's characters so far; and at its last compile
         while True:
             try:
                 line = self.reader.read(CONTINUATION if pending else PROMPT)
                 if line is None:  # EOF: the session ends
                     if self.reader.interactive:
                         _err("")  # off the prompt's line first
+                    if pending and checked < size:  # its last lines were not compiled yet
+                        result = self.execute("\n".join(pending))
+                        if result is not None and not result.incomplete:
+                            show(result, self.shown_bytes)
+                            return 0
+                        unfinished = result.execution.error if result is not None else None
                     if pending and unfinished is not None:
                         _report_error(unfinished)
                     return 0
@@ -146,6 +155,14 @@ class Repl:
                     if command == ".exit":
                         return 0
                 pending.append(line)
+                size += len(line) + 1
+                scanner.feed(line)
+                # Each compile reads the whole input: for a long one, compile only when this
+                # line could have finished it, or once it has doubled since the last compile
+                # (a syntax error inside it is then reported a little later).
+                if scanner.unfinished and size > EAGER_CHARS and size < 2 * checked:
+                    continue
+                checked = size
                 result = self.execute("\n".join(pending))
                 if stdout_gone():
                     raise ReaderLeft
@@ -153,12 +170,14 @@ class Repl:
                     unfinished = result.execution.error
                     continue
                 pending.clear()
+                scanner, size, checked = LuaScanner(), 0, 0
                 if result is not None:
                     show(result, self.shown_bytes)
             except KeyboardInterrupt:  # at the prompt (or while showing): drop the input
                 if self.reader.interactive:
                     _err("")
                 pending.clear()
+                scanner, size, checked = LuaScanner(), 0, 0
             except ReaderLeft:  # stopped quietly, as a program stops on SIGPIPE
                 return EXIT_FAILURE
 
@@ -192,6 +211,99 @@ class Repl:
             _err("luagate: interrupted")
             _err(RESET)
             return None
+
+
+EAGER_CHARS = 16 * 1024
+"""Up to this size an unfinished input is compiled at every line (so an error shows at once)."""
+
+_LEX = re.compile(
+    r"""
+    (?P<space>\s+)
+    | --(?:\[(?P<comment>=*)\[)?                  # a comment: long, or to the end of the line
+    | \[(?P<long>=*)\[                             # a long string
+    | (?P<string>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')  # a string closed on this line
+    | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+    | (?P<number>\.?[0-9](?:[eEpP][-+]|[0-9A-Za-z_.])*)
+    | (?P<op>\.\.\.|\.\.|::|//|<<|>>|==|~=|<=|>=|[-+*/%^\#&~|<>=(){}\[\];:,.])
+    """,
+    re.X,
+)
+_OPENING = frozenset(["function", "do", "repeat", "if", "(", "[", "{"])
+"""What ``end``, ``until`` or a closing bracket must close (``while``/``for`` open with ``do``)."""
+_CLOSING = frozenset(["end", "until", ")", "]", "}"])
+_WANTS_MORE = frozenset(
+    {
+        *("and", "or", "not", "local", "goto", "in", "until", "then", "else", "elseif", "do"),
+        *("while", "for", "if", "repeat", "function", "=", ",", ".", ":", ".."),
+        *("+", "-", "*", "/", "//", "%", "^", "#", "&", "~", "|", "<<", ">>"),
+        *("==", "~=", "<", "<=", ">", ">="),
+    }
+)
+"""Tokens no chunk (nor ``return <chunk>``) can end with: each needs something after it."""
+
+
+class LuaScanner:
+    """Reads an input's lines as Lua's lexer would, one line at a time, to tell when no Lua
+    compiler could accept the text so far (:attr:`unfinished`): a block or bracket still open,
+    a long string or comment still open, an operator still waiting for its operand.
+
+    It never claims more than that: when anything is unusual (a string left open at the end of
+    a line, a character Lua has no token for, a closer without an opener) it says nothing,
+    and the caller compiles the input as usual.
+    """
+
+    __slots__ = ("closer", "depth", "last", "unsure")
+
+    def __init__(self) -> None:
+        self.depth = 0  # blocks (function, do, repeat, if) and brackets still open
+        self.closer: str | None = None  # what ends the long string or comment we are in
+        self.last: str | None = None  # the last token
+        self.unsure = False
+
+    @property
+    def unfinished(self) -> bool:
+        """Whether the text so far is certainly no complete chunk."""
+        if self.unsure:
+            return False
+        return self.closer is not None or self.depth > 0 or self.last in _WANTS_MORE
+
+    def feed(self, line: str) -> None:
+        if self.unsure:
+            return
+        text, pos = line + "\n", 0
+        while pos < len(text):
+            if self.closer is not None:  # inside a long string or comment
+                end = text.find(self.closer, pos)
+                if end < 0:
+                    return
+                pos = end + len(self.closer)
+                self.closer = None
+                continue
+            m = _LEX.match(text, pos)
+            if m is None:  # no Lua token (or a string not closed on its line)
+                self.unsure = True
+                return
+            pos = m.end()
+            kind = m.lastgroup
+            if kind == "space":
+                continue
+            if kind is None:  # a line comment: the rest of the line
+                return
+            if kind == "comment":  # a long comment (the group holds its "=" signs)
+                self.closer = "]" + m.group("comment") + "]"
+                continue
+            token = m.group()
+            if kind == "long":
+                self.closer = "]" + m.group("long") + "]"
+                token = "<string>"
+            elif token in _OPENING:
+                self.depth += 1
+            elif token in _CLOSING:
+                self.depth -= 1
+                if self.depth < 0:  # a closer without an opener: let the compiler say
+                    self.unsure = True
+                    return
+            self.last = token
 
 
 def show(result: InputResult, shown_bytes: int = 1024 * 1024) -> None:

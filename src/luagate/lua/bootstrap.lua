@@ -14,6 +14,7 @@ return function(dispatch, expired, settings)
   local raw_setmetatable, raw_getmetatable = setmetatable, getmetatable
   local raw_rawget, raw_rawset, raw_rawlen, raw_rawequal, raw_next = rawget, rawset, rawlen, rawequal, next
   local co_create, co_resume, co_close, co_running = coroutine.create, coroutine.resume, coroutine.close, coroutine.running
+  local co_status = coroutine.status
   local string_rep, string_format, string_gsub, string_match = string.rep, string.format, string.gsub, string.match
   local string_char, string_find, string_sub = string.char, string.find, string.sub
   local table_concat, table_sort, table_move, table_pack, table_unpack = table.concat, table.sort, table.move, table.pack, table.unpack
@@ -27,7 +28,7 @@ return function(dispatch, expired, settings)
   local MEMORY_BYTES = settings.memory_bytes
   local MAX_DEPTH = settings.max_depth
   local OP_PRINT, OP_CALL, OP_JSON_DECODE, OP_REGEX, OP_UNKNOWN, OP_ABORT = 1, 2, 3, 4, 5, 6
-  local OP_MEMORY_FULL = 7
+  local OP_MEMORY_FULL, OP_MEMORY_ROOM = 7, 8
   local OOM = "not enough memory"
 
   ---------------------------------------------------------------------------------------------
@@ -55,6 +56,50 @@ return function(dispatch, expired, settings)
     return nil
   end
 
+  -- A library function's error, as the script sees it. A C function called from a wrapper in
+  -- this file would name the wrapper's position ("luagate:543:") and the local it was called
+  -- by ("os_date"); Lua's own library names its caller's position and the function. So the
+  -- wrappers raise at the first frame outside this file: a script line, or no position when
+  -- that frame is a C function (pcall(string.rep, {}), as in Lua), and name the public function.
+  local function caller_position()
+    for l = 3, 100 do  -- 1: this function, 2: lib_fail
+      local info = debug_getinfo(l, "Sl")
+      if not info then return "" end
+      if info.source ~= "=luagate" then
+        if info.source == "=script" and info.currentline > 0 then
+          return "script:" .. info.currentline .. ": "
+        end
+        return ""
+      end
+    end
+    return ""
+  end
+  local function lib_fail(message) raw_error(caller_position() .. message, 0) end
+  local function arg_error(n, name, expected, value, absent)
+    lib_fail("bad argument #" .. n .. " to '" .. name .. "' (" .. expected .. " expected, got "
+      .. (absent and "no value" or raw_type(value)) .. ")")
+  end
+  -- The results of raw_pcall(shim, ...), where `shim` tail-calls the library function known
+  -- here as `internal`: its values, or its error re-raised as the library would raise it to the
+  -- script. Only errors the library function raised itself carry this file's position; any
+  -- other (a script's own, from a metamethod; the stop; out of memory) passes unchanged.
+  local function relay(public, internal, ok, ...)
+    if ok then return ... end
+    local err = ...
+    if raw_type(err) == "string" then
+      local _, stop = string_find(err, "^luagate:%d+: ")
+      if stop then
+        local text = string_sub(err, stop + 1)
+        local from, to = string_find(text, "'" .. internal .. "'", 1, true)
+        if from then
+          text = string_sub(text, 1, from - 1) .. "'" .. public .. "'" .. string_sub(text, to + 1)
+        end
+        lib_fail(text)
+      end
+    end
+    raw_error(err, 0)
+  end
+
   -- The host is told first (if even that fails for lack of memory, the host still sees the
   -- memory error); then every other thread gets the stop hook, and the running one last: from
   -- that point no Lua code can run on this state.
@@ -63,6 +108,12 @@ return function(dispatch, expired, settings)
       aborted_kind = kind
       if not line then
         local ok, found = raw_pcall(script_line, 4)
+        if not ok and kind == "memory_limit" then
+          -- no memory left even to look (the frames' info is a table each): the host lends
+          -- a little for it, and takes it back when told of the stop just below
+          raw_pcall(dispatch, OP_MEMORY_ROOM)
+          ok, found = raw_pcall(script_line, 4)
+        end
         line = ok and found or nil
       end
       dispatch(OP_ABORT, kind, message, line)
@@ -88,6 +139,16 @@ return function(dispatch, expired, settings)
     local _, full = dispatch(OP_MEMORY_FULL)
     return full
   end
+  -- error("x", 3) at a script's top level names the frame three levels up, which is this
+  -- file's ("luagate:766: x"); Lua would name none there (a C function). Where a script catches
+  -- an error, and where it ends a script, that position is taken off.
+  local function public_error(err)
+    if raw_type(err) == "string" then
+      local _, stop = string_find(err, "^luagate:%d+: ")
+      if stop then return string_sub(err, stop + 1) end
+    end
+    return err
+  end
   local function pass_or_abort(ok, ...)
     if not ok then
       local err = ...
@@ -95,6 +156,7 @@ return function(dispatch, expired, settings)
       if err == OOM or memory_full() then
         abort("memory_limit", "the script needed more memory than its limit")
       end
+      return ok, public_error(err)  -- a failed pcall, resume or close gives these two
     end
     return ok, ...
   end
@@ -420,12 +482,15 @@ return function(dispatch, expired, settings)
   end
 
   -- print: tables without a __tostring print as compact JSON (or a dump when they are not JSON).
+  local function call_tostring(v) return raw_tostring(v) end
   local function print_text(v)
     if raw_type(v) == "table" and not raw_rawequal(v, NULL) then
       local mt = debug_getmetatable(v)
       if not (mt and raw_rawget(mt, "__tostring")) then
         return try_encode(v, "value", false) or render(v, VALUE_BYTES)
       end
+      -- its __tostring may fail (or return no string): an error at the script's print
+      return relay("print", "tostring", raw_pcall(call_tostring, v))
     end
     return raw_tostring(v)
   end
@@ -453,14 +518,17 @@ return function(dispatch, expired, settings)
   env._G = env
   env.error_type = error_type
 
-  env.pcall = function(f, ...) return pass_or_abort(raw_pcall(f, ...)) end
+  env.pcall = function(...)
+    if raw_select("#", ...) == 0 then lib_fail("bad argument #1 to 'pcall' (value expected)") end
+    return pass_or_abort(raw_pcall(...))
+  end
   env.xpcall = function(f, handler, ...)
     if raw_type(handler) ~= "function" then
-      raw_error("bad argument #2 to 'xpcall' (function expected)", 2)
+      arg_error(2, "xpcall", "function", handler, handler == nil)
     end
     local function guarded(e)
       if aborted_kind or raw_rawequal(e, ABORT) or e == OOM then return e end
-      return handler(e)
+      return handler(public_error(e))
     end
     return pass_or_abort(raw_xpcall(f, guarded, ...))
   end
@@ -469,14 +537,22 @@ return function(dispatch, expired, settings)
     if raw_type(v) ~= "table" then return nil end
     return raw_getmetatable(v)
   end
+  local function call_setmetatable(t, mt) return raw_setmetatable(t, mt) end
   env.setmetatable = function(t, mt)
     if raw_type(t) ~= "table" then
       raw_error("bad argument #1 to 'setmetatable' (table expected, got " .. raw_type(t) .. ")", 2)
     end
-    if raw_type(mt) == "table" and raw_rawget(mt, "__gc") ~= nil then
+    local mt_type = raw_type(mt)
+    if mt_type == "table" and raw_rawget(mt, "__gc") ~= nil then
       raw_error("setmetatable: __gc metamethods are not allowed in the sandbox", 2)
     end
-    return raw_setmetatable(t, mt)
+    local current = debug_getmetatable(t)
+    if (mt_type == "table" or mt_type == "nil")
+        and not (current and raw_rawget(current, "__metatable") ~= nil) then
+      return raw_setmetatable(t, mt)
+    end
+    -- a bad metatable, or a protected one: Lua's own error, as the script would get it
+    return relay("setmetatable", "raw_setmetatable", raw_pcall(call_setmetatable, t, mt))
   end
 
   -- string: no dump; rep bounded by the memory limit. Strings' own methods use this table.
@@ -497,7 +573,9 @@ return function(dispatch, expired, settings)
     if t == "number" then return raw_tostring(v) end
     return nil
   end
-  sandbox_string.rep = function(s, n, sep)
+  local function call_rep(...) return string_rep(...) end
+  sandbox_string.rep = function(...)
+    local s, n, sep = ...
     local text, count = as_text(s), as_integer(n)
     local separator = sep == nil and "" or as_text(sep)
     if text and count and separator then
@@ -506,8 +584,9 @@ return function(dispatch, expired, settings)
       if count > MEMORY_BYTES // unit then
         raw_error("string.rep: the result would exceed the memory limit", 2)
       end
+      return string_rep(s, n, sep)  -- cannot fail: the result fits the memory limit
     end
-    return string_rep(s, n, sep)
+    return relay("string.rep", "string_rep", raw_pcall(call_rep, ...))
   end
   env.string = sandbox_string
   local string_mt = debug_getmetatable("")
@@ -517,12 +596,14 @@ return function(dispatch, expired, settings)
   local MAX_MOVE = 10000000
   local sandbox_table = {}
   for k, v in raw_next, table do sandbox_table[k] = v end
-  sandbox_table.move = function(a1, f, e, t, a2)
+  local function call_move(...) return table_move(...) end
+  sandbox_table.move = function(...)
+    local _, f, e = ...
     local first, last = as_integer(f), as_integer(e)
     if first and last and last - first >= MAX_MOVE then
       raw_error("table.move: at most " .. MAX_MOVE .. " elements can be moved at once", 2)
     end
-    return table_move(a1, f, e, t, a2)
+    return relay("table.move", "table_move", raw_pcall(call_move, ...))
   end
   env.table = sandbox_table
 
@@ -533,14 +614,16 @@ return function(dispatch, expired, settings)
   end
   env.math = copy(math)
   env.utf8 = copy(utf8)
+  local function call_date(...) return os_date(...) end
   env.os = {
     time = os.time,
     clock = os.clock,
-    date = function(format, time)
+    date = function(...)
+      local format = ...
       if raw_type(format) == "string" and #format > 256 then
         raw_error("os.date: the format may be at most 256 bytes", 2)
       end
-      return os_date(format, time)
+      return relay("os.date", "os_date", raw_pcall(call_date, ...))
     end,
   }
 
@@ -556,17 +639,39 @@ return function(dispatch, expired, settings)
     return co
   end
   local cor = copy(coroutine)
-  cor.create = new_thread
-  cor.resume = function(co, ...) return pass_or_abort(co_resume(co, ...)) end
-  cor.close = function(co) return pass_or_abort(co_close(co)) end
+  local function check_function(name, ...)
+    local f = ...
+    if raw_type(f) ~= "function" then
+      arg_error(1, name, "function", f, raw_select("#", ...) == 0)
+    end
+    return f
+  end
+  cor.create = function(...) return new_thread(check_function("coroutine.create", ...)) end
+  cor.resume = function(...)
+    local co = ...
+    if raw_type(co) ~= "thread" then
+      arg_error(1, "coroutine.resume", "thread", co, raw_select("#", ...) == 0)
+    end
+    return pass_or_abort(co_resume(...))
+  end
+  cor.close = function(...)
+    local co = ...
+    if raw_type(co) ~= "thread" then
+      arg_error(1, "coroutine.close", "thread", co, raw_select("#", ...) == 0)
+    end
+    local status = co_status(co)
+    if status == "running" or status == "normal" then
+      lib_fail("cannot close a " .. status .. " coroutine")
+    end
+    return pass_or_abort(co_close(co))
+  end
   local function wrap_result(ok, ...)
     if ok then return ... end
-    local err = ...
-    pass_or_abort(false, err)
+    local _, err = pass_or_abort(false, (...))
     raw_error(err, 0)
   end
-  cor.wrap = function(f)
-    local co = new_thread(f)
+  cor.wrap = function(...)
+    local co = new_thread(check_function("coroutine.wrap", ...))
     return function(...) return wrap_result(co_resume(co, ...)) end
   end
   env.coroutine = cor
@@ -711,7 +816,11 @@ return function(dispatch, expired, settings)
   ---------------------------------------------------------------------------------------------
   local error_line = nil
   local function on_error(e)
-    if e == OOM then return e end
+    if e == OOM then  -- a memory error re-raised (the allocator's own skips this handler)
+      local ok, line = raw_pcall(script_line, 3)
+      if ok then error_line = line end
+      return e
+    end
     error_line = script_line(2)
     return e
   end
@@ -722,7 +831,7 @@ return function(dispatch, expired, settings)
   end
 
   local function message_of(err)
-    if raw_type(err) == "string" then return err end
+    if raw_type(err) == "string" then return public_error(err) end
     if raw_type(err) == "table" then
       local mt = debug_getmetatable(err)
       if mt and raw_rawget(mt, "__tostring") then

@@ -15,6 +15,7 @@ The rules, documented for script authors in the README:
 from __future__ import annotations
 
 import json
+from json.encoder import c_make_encoder, encode_basestring
 
 from ..errors import InvalidValueError, MemoryLimitError, ValueTooLargeError
 
@@ -145,23 +146,125 @@ class ToLua:
         return str(key).encode()
 
 
+def _stand_in(value: Any) -> Any:
+    """What :func:`json_size` counts for a value JSON has no form for: bytes (which a host may
+    hand the in-process sandbox) as their length; anything else as null — the conversion into
+    Lua, or the channel to a worker, refuses it with its own error."""
+    if isinstance(value, bytes | bytearray):
+        return value.decode("latin-1")
+    return None
+
+
+# One C encoder, made once: ``json.dumps`` would build one (and a JSONEncoder) per call.
+_SIZE_ENCODER = c_make_encoder(
+    None, _stand_in, encode_basestring, None, ":", ",", False, True, True
+)
+
+
+def json_size(value: Any) -> int | None:
+    """The bytes of ``value`` as compact UTF-8 JSON (what the channel to a worker sends), or
+    None when it cannot be measured (a cycle, nesting too deep for the encoder)."""
+    try:
+        text = "".join(_SIZE_ENCODER(value, 0))
+    except (ValueError, TypeError, RecursionError):
+        return None
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+_SMALL_VALUES = 64
+"""How many values :func:`_small_bound` looks at before leaving a value to :func:`json_size`."""
+
+
+def _small_bound(value: Any) -> int | None:
+    """A bound on a small value's compact JSON size, from a look at each of its (at most
+    :data:`_SMALL_VALUES`) values: a string's character is at most 6 bytes (``\\u001f``), a
+    64-bit integer 20, a float 24. None for a larger value, or one holding anything else."""
+    pending = [value]
+    seen = size = 0
+    while pending:
+        v = pending.pop()
+        items: Any = v.values() if type(v) is dict else v if type(v) is list else (v,)
+        seen += len(items)
+        if seen > _SMALL_VALUES:
+            return None
+        if type(v) is dict:
+            size += 2  # {}, and for each key: its quotes, a colon and a comma
+            for k in v:
+                if type(k) is not str:
+                    return None
+                size += 6 * len(k) + 4
+        elif type(v) is list:
+            size += 2 + len(v)  # [], and a comma each
+        for item in items:
+            kind = type(item)
+            if kind is str:
+                size += 6 * len(item) + 2
+            elif kind is int:
+                if not INT_MIN <= item <= INT_MAX:
+                    return None
+                size += 20
+            elif kind is float:
+                size += 24
+            elif kind is dict or kind is list:
+                pending.append(item)
+            elif item is None or kind is bool:
+                size += 5
+            else:
+                return None
+    return size
+
+
+def oversized(value: Any, limit: int) -> int | None:
+    """The size of ``value`` as compact JSON when it is over ``limit`` bytes, else None.
+
+    A small value is cleared by a bound (about a microsecond for a 20-field record); any other
+    is measured by one pass of the C encoder (about 1 ms for a 50 KB page)."""
+    bound = _small_bound(value)
+    if bound is not None and bound <= limit:
+        return None
+    size = json_size(value)
+    return size if size is not None and size > limit else None
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (_INF, -_INF):
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        raise ValueError(f"the number {shown} is out of the float range (it would be infinite)")
+    return value
+
+
+_INF = float("inf")
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+_SPACE = json.decoder.WHITESPACE  # JSON's own four: space, tab, line feed, carriage return
+_BOM = "\ufeff"
+_LEADING = frozenset(" \t\n\r" + _BOM)
 
 
 def decode_json(text: bytes | str, limit: int, what: str = "json.decode") -> Any:
-    """Parse JSON text of at most ``limit`` bytes; errors name ``what`` and the position."""
+    """Parse JSON text of at most ``limit`` bytes; errors name ``what`` and the position.
+
+    JSON whitespace around the value is allowed, and so is a leading UTF-8 byte order mark
+    (RFC 8259 lets a parser ignore one). Numbers too large for a float (``1e400``) are refused,
+    as ``NaN`` and ``Infinity`` are: JSON has no infinities.
+    """
     if len(text) > limit:
         raise ValueTooLargeError(f"{what}: the text is {len(text)} bytes; the limit is {limit}")
     try:
         if isinstance(text, bytes | bytearray):
             text = text.decode("utf-8")
-        value, end = _DECODER.raw_decode(text)  # the bridge's own JSON has no outer whitespace
-        if end != len(text) and text[end:].strip():
-            raise ValueError(f"Extra data: line 1 column {end + 1} (char {end})")
+        start = 0
+        if text[:1] in _LEADING:  # (the bridge's own JSON starts with its value)
+            start = _SPACE.match(text, 1 if text[0] == _BOM else 0).end()
+        value, end = _DECODER.raw_decode(text, start)
+        if end != len(text):
+            end = _SPACE.match(text, end).end()
+            if end != len(text):
+                raise json.JSONDecodeError("Extra data", text, end)
         return value
     except RecursionError:
         raise InvalidValueError(f"{what}: the JSON is nested too deeply") from None

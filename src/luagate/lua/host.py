@@ -14,9 +14,10 @@ from ..errors import (
     InternalError,
     LuagateError,
     TimeoutLimitError,
+    ValueTooLargeError,
 )
-from ..suggest import close_matches
-from .convert import decode_json
+from ..suggest import clip, close_matches
+from .convert import decode_json, oversized
 from .envelope import CallRecord
 from .limits import Limits
 
@@ -89,7 +90,7 @@ def unknown_name_message(tree: Namespace, prefix: str, name: str) -> str:
     if why is not None:
         return f"{prefix}.{name} is not available here: {why}."
     names = sorted(k for k, v in node.items() if unavailable(v) is None)
-    message = f"Unknown name: {prefix}.{name}."
+    message = f"Unknown name: {prefix}.{clip(name)}."
     close = close_matches(name, names, n=3, cutoff=0.6)
     if close:
         message += " Did you mean: " + ", ".join(f"{prefix}.{c}" for c in close) + "?"
@@ -120,7 +121,11 @@ class Bridge:
     def call(self, path: str, args_json: bytes | str) -> Any:
         if path in self.helpers:
             args = decode_json(args_json, self.limits.value_bytes, what=f"{path} argument")
-            return self.host.call(path, args, self.deadline).value
+            value = self.host.call(path, args, self.deadline).value
+            too_large = self._oversized(path, value)
+            if too_large is not None:
+                raise too_large
+            return value
         if len(self.calls) >= self.limits.max_calls:
             raise CallLimitError(
                 f"the script made more than its limit of {self.limits.max_calls} host calls"
@@ -140,10 +145,23 @@ class Bridge:
         except Exception as e:  # a bug in a host must not take the sandbox down
             self._record(path, started, None, InternalError.type)
             raise InternalError(f"{path} failed inside luagate ({type(e).__name__})") from e
-        self._record(path, started, reply.account, None, reply.meta)
+        too_large = self._oversized(path, reply.value)
+        self._record(path, started, reply.account, too_large and too_large.type, reply.meta)
+        if too_large is not None:  # what comes in over the limit stops the script
+            raise too_large
         if self.deadline.expired():  # the call used up the script's time: stop here
             raise TimeoutLimitError("the script ran longer than its time limit")
         return reply.value
+
+    def _oversized(self, path: str, value: Any) -> ValueTooLargeError | None:
+        """The error for an answer larger than one value may be, as compact JSON (what the
+        channel to a worker carries), else None (see :func:`~luagate.lua.convert.oversized`)."""
+        size = oversized(value, self.limits.value_bytes)
+        if size is None:
+            return None
+        return ValueTooLargeError(
+            f"{path}: the answer is {size} bytes as JSON; the limit is {self.limits.value_bytes}"
+        )
 
     def _record(
         self,

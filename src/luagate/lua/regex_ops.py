@@ -12,8 +12,10 @@ did not take part), and named groups also by name.
 from __future__ import annotations
 
 import re
+import warnings
 
 from ..errors import InvalidValueError, ValueTooLargeError
+from ..suggest import quote
 
 TYPE_CHECKING = False  # typing is not imported at run time: start-up is measured
 if TYPE_CHECKING:
@@ -21,6 +23,12 @@ if TYPE_CHECKING:
 
 
 _CACHE_SIZE = 64
+
+# ``re`` warns about some patterns (FutureWarning: "Possible nested set") from inside the
+# compile, importing :mod:`warnings` then and printing to stderr: a script's pattern must not
+# write to the operator's terminal, and a worker can import nothing. Warnings attributed to this
+# module (only ``re.compile`` here raises any) are ignored; ``warnings`` is imported now.
+warnings.filterwarnings("ignore", module=r"luagate\.lua\.regex_ops\Z")
 
 
 def _text(data: bytes) -> str:
@@ -49,10 +57,19 @@ class _Budget:
     def add(self, match: dict[Any, Any]) -> dict[Any, Any]:
         self.used += 64 + sum(len(v) + 48 for v in match.values() if isinstance(v, str))
         if self.used > self.limit:
-            raise ValueTooLargeError(
-                f"regex.{self.name}: the matches are over the limit of {self.limit} bytes"
-            )
+            self.fail()
         return match
+
+    def add_pieces(self, pieces: list[Any]) -> list[Any]:
+        self.used += sum(48 if piece is None else len(piece) + 48 for piece in pieces)
+        if self.used > self.limit:
+            self.fail()
+        return pieces
+
+    def fail(self) -> None:
+        raise ValueTooLargeError(
+            f"regex.{self.name}: the matches are over the limit of {self.limit} bytes"
+        )
 
 
 class RegexOps:
@@ -79,7 +96,7 @@ class RegexOps:
             budget = _Budget(name, self._size_limit)
             return [budget.add(_match_table(m)) for m in compiled.finditer(text)]
         if name == "split":
-            return compiled.split(text, maxsplit=extra or 0)
+            return self._split(compiled, text, extra or 0, _Budget(name, self._size_limit))
         if name == "gsub":
             try:
                 result, n = compiled.subn(_text(extra), text, count=count)
@@ -101,12 +118,25 @@ class RegexOps:
                 compiled = re.compile(_text(pattern))
             except re.error as e:
                 raise InvalidValueError(
-                    f"regex.{name}: bad pattern {_text(pattern)!r}: {e}"
+                    f"regex.{name}: bad pattern {quote(_text(pattern))}: {e}"
                 ) from None
             if len(self._compiled) >= _CACHE_SIZE:
                 self._compiled.clear()
             self._compiled[pattern] = compiled
         return compiled
+
+    @staticmethod
+    def _split(compiled: Any, text: str, max_split: int, budget: _Budget) -> list[Any]:
+        """``compiled.split``, stopped once its pieces could not fit the budget: each piece
+        costs at least 48, so at most ``limit // 48`` splits are made (a pattern that matches
+        everywhere would otherwise build millions of pieces before any check)."""
+        most = budget.limit // 48 + 1
+        if max_split < 0 or 0 < max_split <= most:  # (< 0: no split at all, as in Python)
+            return budget.add_pieces(compiled.split(text, maxsplit=max_split))
+        pieces = compiled.split(text, maxsplit=most)
+        if (len(pieces) - 1) // (compiled.groups + 1) >= most:  # it stopped at the cap
+            budget.fail()
+        return budget.add_pieces(pieces)
 
     @staticmethod
     def _pieces(compiled: Any, text: str, count: int, budget: _Budget) -> list[Any]:

@@ -62,7 +62,9 @@ MAX_DEPTH = 100
 OUT_OF_MEMORY = "the script needed more memory than its limit"
 
 OP_PRINT, OP_CALL, OP_JSON_DECODE, OP_REGEX, OP_UNKNOWN, OP_ABORT = 1, 2, 3, 4, 5, 6
-OP_MEMORY_FULL = 7
+OP_MEMORY_FULL, OP_MEMORY_ROOM = 7, 8
+MEMORY_ROOM = 64 * 1024
+"""What a state stopped for lack of memory is lent to look up the line it stopped at."""
 
 
 def _deny(*_: Any) -> Any:
@@ -71,6 +73,24 @@ def _deny(*_: Any) -> Any:
 
 def _text(data: bytes | None) -> str:
     return "" if data is None else data.decode("utf-8", "replace")
+
+
+MESSAGE_BYTES = 4096
+"""The most bytes of an error's message the envelope keeps (then a marker): a script decides
+what it raises, and the message crosses to the parent and into every log of the run."""
+
+
+def _message(data: bytes | None) -> str:
+    """An error message as the envelope shows it: UTF-8 (bad bytes replaced), cut after
+    :data:`MESSAGE_BYTES` bytes — never in the middle of a character — with a marker."""
+    if data is None:
+        return ""
+    if len(data) <= MESSAGE_BYTES:
+        return data.decode("utf-8", "replace")
+    end = MESSAGE_BYTES
+    while end > MESSAGE_BYTES - 3 and 0x80 <= data[end] < 0xC0:  # a character's continuation
+        end -= 1
+    return data[:end].decode("utf-8", "replace") + f"... (truncated, {len(data)} bytes)"
 
 
 def _leaf(value: Any) -> bytes:
@@ -107,6 +127,7 @@ class Sandbox:
         self._regex = RegexOps(limits.value_bytes)
         self._abort: ScriptError | None = None
         self._broken = False
+        self._room_lent = False
 
         runtime = lua54.LuaRuntime(
             encoding=None,
@@ -205,7 +226,7 @@ class Sandbox:
         kind, message, line, incomplete = [*rest, None, None, None, None][:4]
         if kind == b"memory_limit" and not message:  # stopped before it could say more
             message = OUT_OF_MEMORY.encode()
-        outcome = self._failed(ScriptError(_text(kind), _text(message), line))
+        outcome = self._failed(ScriptError(_text(kind), _message(message), line))
         outcome.incomplete = incomplete is True  # nothing ran; the error is what EOF would get
         return outcome
 
@@ -251,8 +272,15 @@ class Sandbox:
         if op == OP_MEMORY_FULL:
             limit = self._limits.memory_bytes
             return (True, self.memory_used() >= limit - max(64 * 1024, limit // 256))
+        if op == OP_MEMORY_ROOM:  # lent until the stop is reported (OP_ABORT, next)
+            self._runtime.set_max_memory(self._limits.memory_bytes + MEMORY_ROOM)
+            self._room_lent = True
+            return (True,)
         if op == OP_ABORT:
-            kind, message, line = _text(args[0]), _text(args[1]), args[2]
+            if self._room_lent:
+                self._runtime.set_max_memory(self._limits.memory_bytes)
+                self._room_lent = False
+            kind, message, line = _text(args[0]), _message(args[1]), args[2]
             self._abort = ScriptError(kind, message, line if isinstance(line, int) else None)
             return (True,)
         raise InvalidValueError(f"unknown sandbox operation {op!r}")

@@ -179,8 +179,15 @@ def _done(outcome: Outcome) -> dict[str, Any]:
 
 
 def _warm_up() -> None:
-    """Import and exercise everything a worker uses, so no worker needs a file after the fork."""
-    import difflib  # noqa: F401  (unknown-name suggestions import it lazily)
+    """Import and exercise everything a worker uses, so no worker needs a file after the fork.
+
+    Modules the standard library imports on first use, reachable from a script: difflib
+    (unknown-name suggestions) and unicodedata (``\\N{...}`` in a ``regex`` pattern);
+    ``warnings`` (``re``'s pattern warnings) comes with regex_ops. tests/test_limits_review.py
+    runs the library features a script can reach and checks that nothing else loads late.
+    """
+    import difflib  # noqa: F401
+    import unicodedata  # noqa: F401
 
     from .echo_host import EchoHost
     from .executor import InProcessExecutor
