@@ -534,6 +534,34 @@ def test_the_malformed_set_is_named_by_its_position(home, capsys):
     assert "the 2nd --set has no '='" in err
 
 
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["configure", "aircall", "SUPERSECRETXYZ"], "1 value"),
+        (["configure", "aircall", "--api-token=SUPERSECRETXYZ"], "--api-token and 1 value"),
+        (["configure", "aircall", "--api-token", "SUPERSECRETXYZ", "x"], "--api-token and 2"),
+        (["configure", "SUPERSECRETXYZ"], "argument provider: invalid choice (not shown"),
+        (["configure", "aircall", "--read", "SUPERSECRETXYZ"], "argument --read: invalid choice"),
+        (["rotate-key", "SUPERSECRETXYZ"], "1 value"),
+        (["configure", "aircall", "SUPERSECRETXYZ", "--json"], "1 value"),
+    ],
+)
+def test_a_stray_word_is_never_echoed_by_configure_or_rotate_key(home, capsys, args, named):
+    # argparse would print "unrecognized arguments: SUPERSECRETXYZ"
+    code, out, err = cli(capsys, *args)
+    assert code == 2
+    assert "SUPERSECRET" not in out + err
+    assert named in err
+    assert not (home / "config.json").exists()
+    if "--json" in args:
+        assert "1 value" in json.loads(out)["error"]["message"]
+
+
+def test_other_commands_still_name_their_unrecognized_arguments(home, capsys):
+    code, _, err = cli(capsys, "status", "--bogus", "word")
+    assert code == 2 and "unrecognized arguments: --bogus word" in err
+
+
 # -- 9. the home's mode ----------------------------------------------------------------------------
 
 

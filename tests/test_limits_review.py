@@ -35,7 +35,7 @@ from luagate.lua.isolated import IsolatedExecutor
 from luagate.lua.limits import MIB, Limits
 from luagate.lua.regex_ops import RegexOps
 from luagate.lua.sandbox import MESSAGE_BYTES, _message
-from luagate.lua.session import InProcessSession
+from luagate.lua.session import InProcessSession, IsolatedSession
 from luagate.providers.registry import provider_specs
 from luagate.suggest import SUGGEST_CHARS, close_matches, quote
 
@@ -228,6 +228,28 @@ def test_an_answer_over_the_value_limit_stops_the_script(kind, executors):
     assert [(c.path, c.ok, c.error) for c in e.calls] == [("app.big", False, "value_too_large")]
     small = executors[kind].run("return #app.big{n = 30000}", BigReplyHost(), VALUES)
     assert small.success and small.result == 30000  # 60,001 bytes: under the limit
+
+
+@pytest.mark.parametrize("session_kind", ["isolated", "in_process"])
+def test_a_repl_session_holds_answers_to_the_value_limit_too(session_kind):
+    # the isolated executor measures an answer where it encodes it for the worker, not twice
+    session = (
+        IsolatedSession(BigReplyHost(), VALUES)
+        if session_kind == "isolated"
+        else InProcessSession(BigReplyHost(), VALUES)
+    )
+    try:
+        big = session.run("x = #app.big{n = 1e5}").execution
+        assert big.error is not None and big.error.type == "value_too_large", big.to_dict()
+        assert big.error.message == (
+            "app.big: the answer is 200001 bytes as JSON; the limit is 65536"
+        )
+        assert [(c.ok, c.error) for c in big.calls] == [(False, "value_too_large")]
+        small = session.run("return #app.big{n = 30000}").execution
+        assert small.success and small.result == 30000
+        assert [(c.ok, c.error) for c in small.calls] == [(True, None)]
+    finally:
+        session.close()
 
 
 def test_an_answer_beyond_the_frame_cap_is_value_too_large_not_worker_lost(isolated_executor):

@@ -28,6 +28,40 @@ if TYPE_CHECKING:
     from typing import Any
 
 
+SECRET_TAKING = frozenset({"configure", "rotate-key"})
+"""Commands whose stray words are never repeated in an error: a word typed where it does not
+belong there is likely a secret (``luagate configure aircall sk_live_...``)."""
+
+
+def _unrecognized(command: str | None, extras: list[str]) -> str:
+    """argparse's "unrecognized arguments" message, without values for :data:`SECRET_TAKING`
+    commands: their options are named (up to any '='), the other words only counted."""
+    if command not in SECRET_TAKING:
+        return f"unrecognized arguments: {' '.join(extras)}"
+    options = [word.split("=", 1)[0] for word in extras if word.startswith("-")]
+    hidden = sum(1 for word in extras if not word.startswith("-") or "=" in word)
+    shown = ", ".join(options)
+    if hidden:
+        values = f"{hidden} value{'s' if hidden > 1 else ''}"
+        shown = f"{shown} and {values}" if shown else values
+    hint = (
+        " Set a field with --set FIELD=VALUE, or pipe a JSON object of fields into"
+        " --stdin-json (luagate fields PROVIDER lists them)."
+        if command == "configure"
+        else ""
+    )
+    return f"unrecognized arguments: {shown} (values are not shown: they may be secrets).{hint}"
+
+
+def _without_choice(message: str) -> str:
+    """An argparse error without the invalid choice it quotes (see :data:`SECRET_TAKING`)."""
+    head, found, rest = message.partition(": invalid choice: ")
+    if not found:
+        return message
+    choices = rest[rest.find(" (choose from ") :] if " (choose from " in rest else ""
+    return f"{head}: invalid choice (not shown: it may be a secret){choices}"
+
+
 def _wants_worker(argv: list[str]) -> bool:
     """Will this run need the isolated executor? Then its fork server can boot right away."""
     return argv[:1] == ["lua"] and not {"--in-process", "-h", "--help"} & set(argv)
@@ -79,6 +113,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
             super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
         def error(self, message: str) -> None:  # usage errors exit 2, as argparse's do
+            if self.prog.split()[-1] in SECRET_TAKING:
+                message = _without_choice(message)
             if _WANTS_JSON[0]:
                 from .common import emit_json
 
@@ -186,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
             args, extras = parser.parse_known_args(argv)
             if extras:  # reported by the command's own parser, with its own usage line
                 command_parser = args.commands.get(args.command) if args.command else None
-                (command_parser or parser).error(f"unrecognized arguments: {' '.join(extras)}")
+                (command_parser or parser).error(_unrecognized(args.command, extras))
         except SystemExit as e:  # --help, --version, usage errors: main() returns, never exits
             return e.code if isinstance(e.code, int) else EXIT_USAGE
         if args.command is None:

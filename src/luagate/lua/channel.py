@@ -49,9 +49,17 @@ class Channel:
         self._encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
         self._decoder = json.JSONDecoder()
 
+    def encode(self, message: Any) -> bytes:
+        """One message as the bytes :meth:`send_encoded` sends (``TypeError``/``ValueError``/
+        ``RecursionError`` for a message JSON cannot carry)."""
+        return self._encoder.encode(message).encode("utf-8", "surrogatepass")
+
     def send(self, message: Any, deadline: float | None = None) -> None:
         """Send one message; :class:`TimeoutError` if the peer stops reading past ``deadline``."""
-        data = self._encoder.encode(message).encode("utf-8", "surrogatepass")
+        self.send_encoded(self.encode(message), deadline)
+
+    def send_encoded(self, data: bytes, deadline: float | None = None) -> None:
+        """Send a message :meth:`encode` made (so its size can be checked first)."""
         frame = _HEADER.pack(len(data)) + data
         self._nonblocking()
         try:

@@ -108,11 +108,19 @@ class Bridge:
     """
 
     def __init__(
-        self, host: Host, limits: Limits, deadline: Deadline, namespace: Namespace
+        self,
+        host: Host,
+        limits: Limits,
+        deadline: Deadline,
+        namespace: Namespace,
+        measure_answers: bool = True,
     ) -> None:
         self.host = host
         self.limits = limits
         self.deadline = deadline
+        # False when the caller measures each answer as it encodes it anyway (the isolated
+        # executor's channel) and reports one too large with :meth:`answer_too_large`
+        self.measure_answers = measure_answers
         self.calls: list[CallRecord] = []
         # Leaves marked "helper" (e.g. docs.read) are library functions: not counted, not listed;
         # their arguments come as the list of those given (docs.search("x", 3): ["x", 3]).
@@ -122,7 +130,7 @@ class Bridge:
         if path in self.helpers:
             args = decode_json(args_json, self.limits.value_bytes, what=f"{path} argument")
             value = self.host.call(path, args, self.deadline).value
-            too_large = self._oversized(path, value)
+            too_large = self._oversized(path, value) if self.measure_answers else None
             if too_large is not None:
                 raise too_large
             return value
@@ -145,7 +153,7 @@ class Bridge:
         except Exception as e:  # a bug in a host must not take the sandbox down
             self._record(path, started, None, InternalError.type)
             raise InternalError(f"{path} failed inside luagate ({type(e).__name__})") from e
-        too_large = self._oversized(path, reply.value)
+        too_large = self._oversized(path, reply.value) if self.measure_answers else None
         self._record(path, started, reply.account, too_large and too_large.type, reply.meta)
         if too_large is not None:  # what comes in over the limit stops the script
             raise too_large
@@ -159,9 +167,22 @@ class Bridge:
         size = oversized(value, self.limits.value_bytes)
         if size is None:
             return None
+        return self._too_large(path, size)
+
+    def _too_large(self, path: str, size: int) -> ValueTooLargeError:
         return ValueTooLargeError(
             f"{path}: the answer is {size} bytes as JSON; the limit is {self.limits.value_bytes}"
         )
+
+    def answer_too_large(self, path: str, size: int) -> ValueTooLargeError:
+        """For a caller that measures answers itself (``measure_answers=False``): the error for
+        the answer :meth:`call` just returned, ``size`` bytes as compact JSON; the call's record
+        (a helper's has none) then shows it, as :meth:`call` would have."""
+        error = self._too_large(path, size)
+        if path not in self.helpers and self.calls and self.calls[-1].path == path:
+            self.calls[-1].ok = False
+            self.calls[-1].error = error.type
+        return error
 
     def _record(
         self,

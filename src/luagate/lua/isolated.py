@@ -72,7 +72,7 @@ def converse(channel: Channel, request: dict[str, Any], run: Run) -> tuple[Outco
             elif op == "call":
                 answer = _answer(bridge, message)
                 try:
-                    channel.send(answer, hard_deadline)
+                    data = channel.encode(answer)
                 except (TypeError, ValueError, RecursionError) as e:
                     # the host's value is no JSON (nothing was sent): as in-process, where it
                     # cannot enter Lua, an invalid_value error of that call
@@ -86,6 +86,16 @@ def converse(channel: Channel, request: dict[str, Any], run: Run) -> tuple[Outco
                         },
                         hard_deadline,
                     )
+                    continue
+                size = len(data) - _ANSWER_FRAMING
+                if answer["ok"] and size > bridge.limits.value_bytes:
+                    # measured here, where it is encoded anyway (the bridge does not measure
+                    # for this executor): what comes in over the limit stops the script
+                    error = bridge.answer_too_large(message["path"], size)
+                    data = channel.encode(
+                        {"ok": False, "type": error.type, "message": error.message, "fatal": True}
+                    )
+                channel.send_encoded(data, hard_deadline)
             elif op == "done":
                 try:
                     outcome = _outcome(message)
@@ -107,6 +117,10 @@ def converse(channel: Channel, request: dict[str, Any], run: Run) -> tuple[Outco
     except ChannelError as e:
         error = WorkerLostError(f"the worker broke the protocol: {e}")
     return Outcome(False, error=ScriptError(error.type, error.message)), False
+
+
+_ANSWER_FRAMING = len('{"ok":true,"value":}')
+"""The bytes an answer's frame adds to its value's compact JSON."""
 
 
 def _answer(bridge: Bridge, message: dict[str, Any]) -> dict[str, Any]:
@@ -228,7 +242,7 @@ class IsolatedExecutor:
     ) -> Execution:
         """Run ``code`` in a fresh worker; ``cancel``, when given, can stop it from another
         thread (see :class:`Cancel`)."""
-        run = Run(host, limits, on_output)
+        run = Run(host, limits, on_output, measure_answers=False)  # converse measures
         source, refused = run.source(code)
         if refused is None and cancel is not None and cancel.cancelled:
             refused = Outcome(False, error=CANCELLED)

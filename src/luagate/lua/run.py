@@ -119,6 +119,7 @@ class Run:
         limits: Limits | dict[str, Any] | None,
         on_output: Callable[[str], None] | None,
         namespace: Namespace | None = None,
+        measure_answers: bool = True,
     ) -> None:
         check_host(host)
         check_on_output(on_output)
@@ -130,7 +131,9 @@ class Run:
         self.output = OutputBuffer(self.limits.output_bytes, on_text=on_text)
         # a REPL session's inputs share the namespace its Lua state was built with
         self.namespace = host.namespace() if namespace is None else namespace
-        self.bridge = Bridge(CheckedHost(host), self.limits, self.deadline, self.namespace)
+        self.bridge = Bridge(
+            CheckedHost(host), self.limits, self.deadline, self.namespace, measure_answers
+        )
 
     def _guarded(self, on_output: Callable[[str], None]) -> Callable[[str], None]:
         """``on_output`` as the output buffer calls it: its first exception is kept (for

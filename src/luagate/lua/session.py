@@ -139,7 +139,7 @@ class IsolatedSession:
     def run(self, code: str | bytes, on_output: OnOutput | None = None) -> InputResult:
         """Run one input in the session's state (a fresh worker's if the last one ended)."""
         self._interrupted = False
-        run = Run(self._host, self.limits, on_output, self._namespace)
+        run = Run(self._host, self.limits, on_output, self._namespace, measure_answers=False)
         source, refused = run.source(code)
         if refused is not None:
             return _untouched(run, refused, self.name)
