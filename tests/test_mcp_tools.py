@@ -207,7 +207,7 @@ def test_policy_refusals_over_mcp_name_the_cause_and_never_force(tmp_path: Path)
     assert "luagate configure" not in message
     message = refusal(make_home(tmp_path / "d", aircall="deny"), "allow")
     assert "aircall's write policy is 'deny'" in message
-    assert "luagate configure aircall --write allow, then restart luagate serve" in message
+    assert "luagate configure aircall --write allow (the running server applies it" in message
     message = refusal(make_home(tmp_path / "default"), "allow")  # writes: 'ask' by default
     assert "aircall's write policy is 'ask'" in message and "no one to ask" in message
 

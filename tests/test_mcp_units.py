@@ -277,8 +277,12 @@ def test_a_servers_refusal_names_its_cause_and_only_what_its_operator_can_do() -
     assert "--force" not in message and "luagate configure" not in message
     # the provider's own policy is the cause
     message = _refusal("deny", {"write": "allow"})
-    assert "aircall's write policy is 'deny'" in message and "--write allow (" not in message
-    assert message.endswith("luagate configure aircall --write allow, then restart luagate serve.")
+    assert "aircall's write policy is 'deny'" in message and "started with" not in message
+    assert message.endswith(
+        "luagate configure aircall --write allow (the running server applies it from the next"
+        " call)."
+    )
+    assert "restart" not in message
     assert "--force" not in message
     message = _refusal("ask", {"write": "allow"})
     assert "aircall's write policy is 'ask'" in message and "--force" not in message
@@ -288,7 +292,7 @@ def test_a_servers_refusal_names_its_cause_and_only_what_its_operator_can_do() -
         message
     )
     assert message.endswith(
-        "luagate configure aircall --write allow, then restart luagate serve with --write allow."
+        "luagate configure aircall --write allow, and restart luagate serve with --write allow."
     )
     # the CLI (no ceiling) still offers --force, which it has
     assert "(or --force for one call)" in _refusal("deny", None)

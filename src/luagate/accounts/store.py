@@ -134,6 +134,15 @@ class AccountStore:
         self._config = None
         self.secrets = self._box()
 
+    def refresh(self) -> bool:
+        """Forget what was read if config.json changed on disk since (another process ran
+        ``configure`` or ``rotate-key``): it is read again when next needed. Whether it had.
+        One ``stat``; nothing happens inside a :meth:`transaction` or before the first read."""
+        if self._depth or self._config is None or not self._changed_on_disk():
+            return False
+        self.reload()
+        return True
+
     def rotation_leftover(self) -> str | None:
         """A key rotation cut short, as found: None (no ``secret.key.new``), else which key
         decrypts config.json: ``"side"`` (secret.key.new), ``"key"`` (secret.key), or

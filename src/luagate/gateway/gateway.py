@@ -120,11 +120,27 @@ class Gateway:
         self.surface = surface
         self.notify = notify  # progress lines and notices for people (stderr by default)
         self._demos: dict[str, dict[str, str] | None] = {}
+        self._own_audit = audit is None
         self.audit = audit or AuditLog(os.path.join(store.home, AUDIT_FILE), store.audit_enabled())
         self._docs: Docs | None = None
         # the most this surface lets through, per kind (e.g. ``{"write": "deny"}``): it narrows
         # every provider's policy and is never widened, not even by ``force``
         self.ceiling = dict(ceiling or {})
+
+    def refresh(self) -> None:
+        """Follow config.json when another process changed it (``luagate configure`` beside a
+        running ``serve``, or a long-lived Python gateway): accounts, credentials, the default
+        account, policy, the audit switch and which providers are on apply from the next call
+        or script. Called before each; one ``stat`` when nothing changed. (An MCP server's list
+        of tools stays as it was built at its start.)"""
+        if not self.store.refresh():
+            return
+        providers = tuple(p for p in self.all_providers if self.store.enabled(p.name))
+        if providers != self.providers:
+            self.providers = providers
+            self._docs = None  # the docs describe the providers that are on
+        if self._own_audit:
+            self.audit.enabled = self.store.audit_enabled()
 
     def effective_policy(self, provider: str) -> dict[str, str]:
         """The provider's read/write policy as this gateway applies it (under its ceiling)."""
@@ -269,6 +285,7 @@ class Gateway:
         """Everything short of calling the provider: resolve, validate, account, policy."""
         from ..catalog.validate import validate
 
+        self.refresh()
         provider, function = self.function(function_name)
         checked = validate(function, args)
         provider_check = provider_checks(provider.name)
@@ -466,6 +483,7 @@ class Gateway:
                     "Gateway.run_lua: cancel must be a luagate.Cancel or None, "
                     f"got {_given(cancel)}"
                 )
+        self.refresh()  # the script sees the accounts and providers as they are now
         host = GatewayHost(self, force=force)
         if cancel is None:
             return default_executor(isolated).run(code, host, limits, on_output)

@@ -98,8 +98,16 @@ def _server_refusal(function: FunctionSpec, own: str, limit: str, rule: str) -> 
     why = " and ".join(causes)
     if rule == "ask":
         why += ": each call needs approval, and a server has no one to ask"
-    remedy = f"luagate configure {provider} --{kind} allow, then " if own != "allow" else ""
-    remedy += "restart luagate serve" + (f" with --{kind} allow" if limit != "allow" else "")
+    # a running server follows configure from its next call (Gateway.refresh); its own
+    # ceiling only changes with a restart
+    configure = f"luagate configure {provider} --{kind} allow"
+    restart = f"restart luagate serve with --{kind} allow"
+    if limit == "allow":
+        remedy = f"{configure} (the running server applies it from the next call)"
+    elif own != "allow":
+        remedy = f"{configure}, and {restart}"
+    else:
+        remedy = restart
     return (
         f"{function.full_name} is a {kind} function and {why}, so this server refuses it. "
         f"Only the server's operator can change that: {remedy}."
