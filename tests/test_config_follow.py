@@ -7,13 +7,14 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from mcp import ClientSession
 from mcp_helpers import make_home, run_stdio, server_env
 
 from luagate.accounts.store import AccountStore
-from luagate.gateway.gateway import Gateway
+from luagate.gateway.gateway import FOLLOW_EVERY_S, Gateway
 
 WRITE = (
     "local c = app.integrations.aircall.create_contact({ first_name = 'Ada', phone_numbers"
@@ -81,6 +82,7 @@ def test_a_python_gateway_sees_accounts_added_by_another_process(tmp_path: Path)
     other.configure(
         gateway.provider("aircall"), "sales", set_values={"api_id": "1", "api_token": "t0ken"}
     )
+    time.sleep(FOLLOW_EVERY_S)  # a gateway looks at most this often
     after = gateway.call("aircall.list_users", {}, account="sales", dry_run=True)
     assert after["success"] and after["meta"]["account"] == "sales", after
     assert (
@@ -103,6 +105,7 @@ def test_an_unchanged_config_is_not_read_again(tmp_path: Path) -> None:
         gateway.call("aircall.list_users", {}, dry_run=True)
     assert store._config is read  # one stat a call, no read
     store_at(home).set_policy("aircall", write="deny")
+    time.sleep(FOLLOW_EVERY_S)
     gateway.call("aircall.list_users", {}, dry_run=True)
     assert store._config is not read and store.policy("aircall")["write"] == "deny"
 
@@ -116,10 +119,29 @@ def test_a_broken_config_fails_the_call_until_it_is_fixed(tmp_path: Path) -> Non
     path = home / "config.json"
     good = path.read_text()
     path.write_text('{"version": 1, "providers": ')  # an editor caught mid-write
+    time.sleep(FOLLOW_EVERY_S)
     broken = gateway.call("aircall.list_users", {}, dry_run=True)
     assert broken["error"]["type"] == "secret_store", broken
     assert "is not valid JSON" in broken["error"]["message"]
     path.write_text(good + "\n")  # another size: seen as changed even within one mtime tick
     os.utime(path)
+    time.sleep(FOLLOW_EVERY_S)
     assert gateway.call("aircall.list_users", {}, dry_run=True)["success"]
     assert json.loads(path.read_text())["providers"]["aircall"]["policy"]["write"] == "allow"
+
+
+def test_a_gateway_looks_at_config_json_at_most_every_tenth_of_a_second(tmp_path: Path) -> None:
+    store = store_at(tmp_path / "home")
+    store.set_policy("aircall", write="allow")
+    gateway = Gateway(store, notify=None)
+    looks = []
+    real = store.refresh
+    store.refresh = lambda: looks.append(time.monotonic()) or real()  # type: ignore[method-assign]
+    started = time.monotonic()
+    for _ in range(300):
+        gateway.call("aircall.list_users", {}, dry_run=True)
+    elapsed = time.monotonic() - started
+    assert len(looks) <= elapsed / FOLLOW_EVERY_S + 1, (len(looks), elapsed)
+    time.sleep(FOLLOW_EVERY_S)
+    gateway.call("aircall.list_users", {}, dry_run=True)
+    assert looks and looks[-1] >= started + FOLLOW_EVERY_S  # and it does look again
