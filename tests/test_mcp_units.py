@@ -389,3 +389,20 @@ def test_a_cancel_handle_kills_the_runs_worker_at_once() -> None:
     finished = executor.run("return 1", EchoHost(), cancel=cancel)
     cancel.cancel()
     assert finished.success and finished.result == 1
+
+
+def test_warm_up_readies_tls_for_configured_accounts_only(tmp_path: Path, monkeypatch) -> None:
+    from luagate.http import endpoint
+    from luagate.mcp.server import warm_up
+
+    monkeypatch.setattr(endpoint, "_tls", [])  # as in a fresh server process
+    home = tmp_path / "home"
+    store = AccountStore(home=home, environ={"LUAGATE_HOME": str(home)})
+    gateway = Gateway(store, notify=None)
+    warm_up(gateway)  # demo accounts only: simulators in-process, no TLS
+    assert endpoint._tls == []
+    store.configure(
+        gateway.provider("wildix"), "office", set_values={"pbx_url": "acme", "access_token": "t"}
+    )
+    warm_up(Gateway(store, notify=None))
+    assert len(endpoint._tls) == 1  # the CA bundle was read before any script's first call

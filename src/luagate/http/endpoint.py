@@ -102,7 +102,7 @@ _pools_lock = threading.Lock()
 _tls: list[ssl.SSLContext] = []
 
 
-def _tls_context() -> ssl.SSLContext:
+def tls_context() -> ssl.SSLContext:
     """The process's one TLS context (the CA bundle is read once, not once per origin)."""
     if not _tls:
         import certifi
@@ -119,7 +119,7 @@ def _pool(origin: str, transport: httpx.BaseTransport | None) -> httpx.Client:
         if client is None:
             client = _pools[key] = httpx.Client(
                 transport=transport,
-                verify=_tls_context() if transport is None else True,
+                verify=tls_context() if transport is None else True,
                 limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
                 headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
                 follow_redirects=False,

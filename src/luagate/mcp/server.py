@@ -300,15 +300,23 @@ EXECUTION_SCHEMA: dict[str, Any] = {
 
 
 def warm_up(gateway: Gateway) -> None:
-    """Build the in-process simulators behind ``demo`` accounts now (a second or so each), so
-    the first script does not spend its time limit waiting for them."""
+    """Build the in-process simulators behind ``demo`` accounts now (a second or so each), and
+    for configured accounts the HTTP layer and its TLS context (the CA bundle: 0.1-1 s here),
+    so the first script does not spend its time limit waiting for them."""
     from ..providers.embedded import SCHEME, transport_for
 
+    real = False
     for provider in gateway.providers:
         if gateway.is_demo(provider, "demo"):
             for value in gateway.credentials(provider, "demo").values():
                 if value.startswith(SCHEME):
                     transport_for(value)
+        elif gateway.accounts(provider):
+            real = True
+    if real:
+        from ..http.endpoint import tls_context
+
+        tls_context()
 
 
 # -- the server --------------------------------------------------------------------------------
